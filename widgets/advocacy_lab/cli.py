@@ -1,0 +1,62 @@
+"""The ``advocacy-lab`` command line.
+
+Subcommands import what they need lazily so ``advocacy-lab --help`` is instant.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """The repository root (the folder holding notebooks/ and solutions/)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "notebooks").is_dir() and (parent / "pyproject.toml").is_file():
+            return parent
+    return Path.cwd()
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from advocacy_lab.server.launch import serve
+
+    return serve(port=args.port, open_browser=not args.no_browser, root=project_root())
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from advocacy_lab.core.rules import rules_markdown
+
+    sys.stdout.write(rules_markdown())
+    return 0
+
+
+def _cmd_release(args: argparse.Namespace) -> int:
+    from advocacy_lab.course import release_exercises
+
+    release_exercises(project_root())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="advocacy-lab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the course with Voila (notebooks/ only)")
+    serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    serve.set_defaults(func=_cmd_serve)
+
+    rules = sub.add_parser("rules", help="print the table of all check rules (Markdown)")
+    rules.add_argument("--markdown", action="store_true", help="Markdown output (the default)")
+    rules.set_defaults(func=_cmd_rules)
+
+    release = sub.add_parser("release", help="regenerate exercises/ from solutions/ with nbgrader")
+    release.set_defaults(func=_cmd_release)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
