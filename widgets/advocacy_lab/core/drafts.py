@@ -1,0 +1,514 @@
+"""Learners' drafts, kept so that they survive reloads and restarts.
+
+Pure on purpose (no ipywidgets, IPython or matplotlib): the widgets'
+``DraftKeeper``, the progress page, the campaign plan and the tests all read
+drafts through the same small interface.
+
+One record format serves every store (``encode_record``/``decode_record``), so
+a draft kept in the learner's browser and one kept in a file look the same::
+
+    {"schema_version": 1, "saved_at": "2026-01-31T09:15:02.123+00:00", "data": {...}}
+
+The file store keeps them in one JSON file::
+
+    {"schema_version": 1, "drafts": {"<draft key>": <record>, ...}}
+"""
+from __future__ import annotations
+
+import copy
+import contextlib
+import datetime as _dt
+import json
+import logging
+import math
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+"""Version of the record and file format written by this release."""
+
+MAX_DRAFT_BYTES = 5 * 1024 * 1024
+"""Largest draft accepted, as UTF-8 JSON. Browsers give a site about 5 MB."""
+
+MAX_KEY_LENGTH = 200
+_MAX_DEPTH = 64
+
+DATA_DIR_ENV = "ADVOCACY_LAB_DATA_DIR"
+"""Environment variable that overrides the directory holding drafts.json."""
+
+DRAFTS_FILE_NAME = "drafts.json"
+
+# Steps that bring a record written under schema N up to N + 1. A release that
+# changes the format bumps SCHEMA_VERSION and adds the step here; records
+# already saved in files and browsers are then upgraded when they are read.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class DraftFormatError(ValueError):
+    """A saved record or drafts file cannot be read by this release."""
+
+
+class DraftStoreError(OSError):
+    """The store cannot be written; the message is meant for the learner."""
+
+
+@runtime_checkable
+class DraftStore(Protocol):
+    """Where learners' drafts are kept, one JSON-serialisable dict per key."""
+
+    notice: str
+
+    def load(self, key: str) -> dict[str, Any] | None: ...
+
+    def save(self, key: str, data: Mapping[str, Any]) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def keys(self) -> list[str]: ...
+
+    def clear(self) -> None: ...
+
+
+# --------------------------------------------------------------------------
+# The record format: one source of truth for every store.
+# --------------------------------------------------------------------------
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def validate_key(key: object) -> str:
+    """Return ``key`` if it can name a draft, else raise ValueError."""
+    if not isinstance(key, str):
+        raise ValueError(f"A draft key must be text, not {type(key).__name__}.")
+    if not key.strip():
+        raise ValueError("A draft key must not be empty.")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValueError(f"A draft key must be at most {MAX_KEY_LENGTH} characters long.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+        raise ValueError(f"A draft key must not contain control characters: {key!r}.")
+    return key
+
+
+def _describe(path: str) -> str:
+    return f"at {path}" if path else "at the top level"
+
+
+def _check_json_value(value: object, path: str, depth: int) -> None:
+    """Raise ValueError naming the first part of ``value`` JSON cannot keep as is."""
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"The draft is nested more than {_MAX_DEPTH} levels deep {_describe(path)}.")
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"The draft holds the number {value!r} {_describe(path)}; only finite numbers can be saved.")
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_json_value(item, f"{path}[{i}]", depth + 1)
+        return
+    if isinstance(value, Mapping):
+        for k, item in value.items():
+            if not isinstance(k, str):
+                raise ValueError(
+                    f"The draft has the key {k!r} (of type {type(k).__name__}) {_describe(path)}; keys must be text."
+                )
+            _check_json_value(item, f"{path}[{k!r}]", depth + 1)
+        return
+    raise ValueError(
+        f"The draft holds a {type(value).__name__} {_describe(path)}; only text, numbers, "
+        "true/false, None, lists and dicts can be saved."
+    )
+
+
+def encode_record(data: Mapping[str, Any], *, saved_at: str | None = None) -> dict[str, Any]:
+    """Validate ``data`` and wrap it in a versioned record (a detached copy).
+
+    Raises ValueError naming the problem when ``data`` is not a dict of
+    JSON-serialisable values, holds NaN/infinity, text that is not valid
+    Unicode, or is larger than MAX_DRAFT_BYTES.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"A draft must be a dict, not {type(data).__name__}.")
+    _check_json_value(data, "", 0)
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            "The draft holds text that is not valid Unicode (a lone surrogate), so it cannot be saved."
+        ) from exc
+    if size > MAX_DRAFT_BYTES:
+        raise ValueError(
+            f"The draft is too large to save ({size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_DRAFT_BYTES // (1024 * 1024)} MB)."
+        )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "saved_at": saved_at or now_iso(),
+        "data": json.loads(text),
+    }
+
+
+def migrate_record(
+    record: dict[str, Any],
+    *,
+    migrations: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]] | None = None,
+    target: int | None = None,
+) -> dict[str, Any]:
+    """Upgrade ``record`` step by step to the ``target`` schema version."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    target = SCHEMA_VERSION if target is None else target
+    version = record.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise DraftFormatError(f"The saved draft has no valid schema_version (found {version!r}).")
+    if version > target:
+        raise DraftFormatError(
+            f"The saved draft was written by a newer version of Advocacy Lab (schema {version}; "
+            f"this one reads up to {target})."
+        )
+    while version < target:
+        step = migrations.get(version)
+        if step is None:
+            raise DraftFormatError(f"There is no way to upgrade a draft from schema {version}.")
+        record = step(copy.deepcopy(record))
+        version += 1
+        record["schema_version"] = version
+    return record
+
+
+def decode_record(
+    record: object,
+    *,
+    migrations: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]] | None = None,
+    target: int | None = None,
+) -> dict[str, Any]:
+    """Check and upgrade a stored record; return it in the current format.
+
+    Accepts the record as a dict or as its JSON text (as kept in a browser).
+    Raises DraftFormatError (a ValueError) when it cannot be read.
+    """
+    if isinstance(record, (str, bytes, bytearray)):
+        try:
+            record = json.loads(record)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DraftFormatError(f"The saved draft is not valid JSON ({exc}).") from exc
+    if not isinstance(record, dict):
+        raise DraftFormatError(f"A saved draft must be a JSON object, not {type(record).__name__}.")
+    record = migrate_record(record, migrations=migrations, target=target)
+    data = record.get("data")
+    if not isinstance(data, dict):
+        raise DraftFormatError("The saved draft has no data object.")
+    saved_at = record.get("saved_at")
+    if not isinstance(saved_at, str):
+        raise DraftFormatError("The saved draft has no saved_at time.")
+    try:
+        _check_json_value(data, "", 0)
+    except ValueError as exc:
+        raise DraftFormatError(str(exc)) from exc
+    return {"schema_version": record["schema_version"], "saved_at": saved_at, "data": data}
+
+
+def record_to_json(record: Mapping[str, Any]) -> str:
+    """The text form of a record, as kept in a browser's storage."""
+    return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+# --------------------------------------------------------------------------
+# The drafts file format.
+# --------------------------------------------------------------------------
+
+PROBLEM_UNREADABLE = "unreadable"
+PROBLEM_NEWER = "newer"
+PROBLEM_PARTIAL = "partial"
+
+
+def parse_drafts_file(raw: bytes) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Parse the bytes of a drafts file.
+
+    Returns ``(records, problem)``: the records that could be read, and None or
+    one of PROBLEM_UNREADABLE (nothing could be read), PROBLEM_NEWER (written
+    by a newer release) or PROBLEM_PARTIAL (some records could not be read).
+    Never raises on any input.
+    """
+    try:
+        top = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return {}, PROBLEM_UNREADABLE
+    if not isinstance(top, dict) or not isinstance(top.get("drafts"), dict):
+        return {}, PROBLEM_UNREADABLE
+    version = top.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        return {}, PROBLEM_UNREADABLE
+    if version > SCHEMA_VERSION:
+        return {}, PROBLEM_NEWER
+    records: dict[str, dict[str, Any]] = {}
+    problem = None
+    for key, record in top["drafts"].items():
+        try:
+            records[validate_key(key)] = decode_record(record)
+        except (ValueError, RecursionError):
+            problem = PROBLEM_PARTIAL
+    return records, problem
+
+
+def dump_drafts_file(records: Mapping[str, Mapping[str, Any]]) -> bytes:
+    top = {"schema_version": SCHEMA_VERSION, "drafts": dict(sorted(records.items()))}
+    return json.dumps(top, ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8")
+
+
+def corruption_notice(backup_name: str, problem: str) -> str:
+    """Plain-language note for the learner after a drafts file was put aside."""
+    if problem == PROBLEM_NEWER:
+        return (
+            "Your saved drafts file was written by a newer version of Advocacy Lab, so this "
+            f"version put it aside as {backup_name} and started a new one. Nothing was deleted."
+        )
+    if problem == PROBLEM_PARTIAL:
+        return (
+            "Some of your saved drafts could not be read. The whole file was copied aside as "
+            f"{backup_name}, and the drafts that could be read were kept. Nothing was deleted."
+        )
+    return (
+        "Your saved drafts file could not be read, so it was put aside as "
+        f"{backup_name} and a new one started. Nothing was deleted."
+    )
+
+
+# --------------------------------------------------------------------------
+# Stores.
+# --------------------------------------------------------------------------
+
+class MemoryDraftStore:
+    """Drafts kept in this process only (tests, and a fallback)."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, dict[str, Any]] = {}
+        self.notice = ""
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        record = self._records.get(validate_key(key))
+        return None if record is None else copy.deepcopy(record["data"])
+
+    def load_record(self, key: str) -> dict[str, Any] | None:
+        record = self._records.get(validate_key(key))
+        return None if record is None else copy.deepcopy(record)
+
+    def save(self, key: str, data: Mapping[str, Any]) -> None:
+        key = validate_key(key)
+        self._records[key] = encode_record(data)
+
+    def delete(self, key: str) -> None:
+        self._records.pop(validate_key(key), None)
+
+    def keys(self) -> list[str]:
+        return sorted(self._records)
+
+    def clear(self) -> None:
+        self._records.clear()
+
+    def describe(self) -> str:
+        return "Your work is kept only while this page is open."
+
+
+def default_drafts_path() -> Path:
+    """drafts.json in $ADVOCACY_LAB_DATA_DIR, else in the user's data directory."""
+    override = os.environ.get(DATA_DIR_ENV, "").strip()
+    if override:
+        return Path(override).expanduser() / DRAFTS_FILE_NAME
+    import platformdirs  # small; imported here so that importing this module stays cheap
+
+    return Path(platformdirs.user_data_dir("advocacy-lab", appauthor=False)) / DRAFTS_FILE_NAME
+
+
+@contextlib.contextmanager
+def _exclusive_lock(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` across processes."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            fcntl = None
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:  # pragma: no cover - exercised on Windows only
+            import msvcrt
+            import time
+
+            while True:
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Makes the rename itself durable; not possible on every platform.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class FileDraftStore:
+    """Drafts kept in one JSON file, safe for several kernels at once.
+
+    Every change is a read-modify-write under a cross-process lock (a sidecar
+    ``.lock`` file), written atomically (temporary file in the same directory,
+    fsync, rename, fsync of the directory). So two tabs or kernels saving at
+    the same time never corrupt the file, and for each key the last save wins.
+
+    A file that cannot be read is never overwritten: it is renamed to
+    ``drafts.json.corrupt-YYYYmmdd-HHMMSS`` and ``notice`` tells the learner.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_drafts_path()
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.notice = ""
+        self.backups: list[Path] = []
+        self._thread_lock = threading.RLock()
+
+    # -- public interface ------------------------------------------------
+    def load(self, key: str) -> dict[str, Any] | None:
+        record = self.load_record(key)
+        return None if record is None else record["data"]
+
+    def load_record(self, key: str) -> dict[str, Any] | None:
+        key = validate_key(key)
+        return self._read_all().get(key)
+
+    def save(self, key: str, data: Mapping[str, Any]) -> None:
+        key = validate_key(key)
+        record = encode_record(data)
+        with self._locked():
+            records = self._read_locked()
+            records[key] = record
+            self._write_locked(records)
+
+    def delete(self, key: str) -> None:
+        key = validate_key(key)
+        with self._locked():
+            records = self._read_locked()
+            if key in records:
+                del records[key]
+                self._write_locked(records)
+
+    def keys(self) -> list[str]:
+        return sorted(self._read_all())
+
+    def clear(self) -> None:
+        with self._locked():
+            self._read_locked()  # a damaged file is put aside, not overwritten
+            self._write_locked({})
+
+    def describe(self) -> str:
+        return f"Your work is saved as you type, to {self.path}."
+
+    # -- internals -------------------------------------------------------
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._thread_lock:
+            self._ensure_dir()
+            with _exclusive_lock(self.lock_path):
+                yield
+
+    def _ensure_dir(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise DraftStoreError(
+                f"Your drafts cannot be saved: the folder {self.path.parent} cannot be created ({exc.strerror})."
+            ) from exc
+
+    def _read_bytes(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            return b""  # unreadable as a drafts file: put aside like any other
+        except OSError as exc:
+            raise DraftStoreError(f"Your saved drafts in {self.path} cannot be read ({exc.strerror}).") from exc
+
+    def _read_all(self) -> dict[str, dict[str, Any]]:
+        # Reading needs no lock: the file is only ever replaced whole, by rename.
+        raw = self._read_bytes()
+        if raw is None:
+            return {}
+        records, problem = parse_drafts_file(raw)
+        if problem is None:
+            return records
+        with self._locked():
+            return self._read_locked()
+
+    def _read_locked(self) -> dict[str, dict[str, Any]]:
+        raw = self._read_bytes()
+        if raw is None:
+            return {}
+        records, problem = parse_drafts_file(raw)
+        if problem is not None:
+            backup = self._put_aside()
+            self.notice = corruption_notice(backup.name, problem)
+            log.warning("Drafts file %s could not be read (%s); moved to %s", self.path, problem, backup)
+            if records:
+                self._write_locked(records)
+        return records
+
+    def _put_aside(self) -> Path:
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        base = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        backup, n = base, 0
+        while backup.exists():
+            n += 1
+            backup = base.with_name(f"{base.name}.{n}")
+        try:
+            os.replace(self.path, backup)
+        except OSError as exc:
+            raise DraftStoreError(
+                f"Your saved drafts file {self.path} could not be read, and could not be put aside "
+                f"({exc.strerror}). It was left untouched, and new changes are not being saved."
+            ) from exc
+        _fsync_dir(self.path.parent)
+        self.backups.append(backup)
+        return backup
+
+    def _write_locked(self, records: Mapping[str, Mapping[str, Any]]) -> None:
+        payload = dump_drafts_file(records)
+        directory = self.path.parent
+        tmp_name = None
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, self.path)
+            tmp_name = None
+            _fsync_dir(directory)
+        except OSError as exc:
+            raise DraftStoreError(
+                f"Your latest change could not be saved to {self.path} ({exc.strerror or exc})."
+            ) from exc
+        finally:
+            if tmp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
