@@ -1,0 +1,464 @@
+"""The take-home campaign plan: a registry of plan sections over the learner's drafts.
+
+The capstone (notebooks/09-campaign-plan.ipynb) must not need to know every
+module. Each part of the plan is a ``PlanSection``: the drafts it reads and a
+pure ``build(drafts)`` that turns them into ``SectionContent`` (or ``None``
+while the learner has not started that part). The seven parts are declared as
+data in ``data/plan_sections.json``; each names the module (in
+``data/modules.json``) where it is done, so a part whose module is still
+"planned" shows as still to do, "coming soon", with no link.
+
+A later module adds its part in one of two ways:
+
+* data: put ``"build": "advocacy_lab.core.budget:build_budget_section"`` on its
+  entry in ``plan_sections.json`` (imported lazily, on first use);
+* code: call ``register_section(PlanSection(...))`` when its core module is
+  imported.
+
+Learner text is carried here as plain ``str``; every renderer escapes it
+(``advocacy_lab.core.export`` and ``advocacy_lab.ui.plan``).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Callable, Iterable, Mapping, Union
+
+log = logging.getLogger(__name__)
+
+LANGS: tuple[str, ...] = ("en", "vi")
+
+#: Where the message builder of "Crafting the campaign message" saves its draft.
+MESSAGE_BUILDER_KEY = "campaign-message/message-builder"
+
+#: A fixed label: plain English, or ``{"en": ..., "vi": ...}``.
+Label = Union[str, Mapping[str, str]]
+
+
+def localize(label: Label, lang: str) -> str:
+    """The text of a fixed label in ``lang``, falling back to English."""
+    if isinstance(label, str):
+        return label
+    return label.get(lang) or label.get("en") or next(iter(label.values()), "")
+
+
+# ---------------------------------------------------------------------------
+# Data types
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """One labelled piece of a plan section.
+
+    ``label`` is ours (str or per-language mapping); ``text`` is the learner's,
+    plain and unescaped: renderers escape it.
+    """
+
+    label: Label
+    text: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise ValueError(f"PlanEntry text must be str, not {type(self.text).__name__}")
+        if not isinstance(self.label, Mapping):
+            object.__setattr__(self, "label", str(self.label))
+        else:
+            object.__setattr__(self, "label", dict(self.label))
+
+
+@dataclass(frozen=True)
+class SectionContent:
+    """What a section builder found in the drafts.
+
+    ``gaps`` names what is still missing inside a started part (e.g. "Call to
+    action"), so the plan can say exactly what to finish.
+    """
+
+    entries: tuple[PlanEntry, ...] = ()
+    gaps: tuple[Label, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "entries", tuple(self.entries))
+        object.__setattr__(self, "gaps", tuple(self.gaps))
+        for entry in self.entries:
+            if not isinstance(entry, PlanEntry):
+                raise ValueError(f"SectionContent entries must be PlanEntry, not {type(entry).__name__}")
+
+    def localized(self, lang: str) -> "SectionContent":
+        """The same content with every label in ``lang`` (plain str)."""
+        return SectionContent(
+            tuple(PlanEntry(localize(e.label, lang), e.text) for e in self.entries),
+            tuple(localize(g, lang) for g in self.gaps),
+        )
+
+
+SectionBuilder = Callable[[Mapping[str, dict]], Union[SectionContent, None]]
+
+
+def not_filled_yet(drafts: Mapping[str, dict]) -> None:
+    """Builder of a declared part that no module fills yet: always missing."""
+    return None
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    """A part of the campaign plan, and the module where the learner does it.
+
+    ``module_notebook`` is the lesson's file name inside ``notebooks/`` (e.g.
+    ``"04-campaign-message.ipynb"``), or ``None`` while that module is coming
+    soon. ``title`` and ``module_title`` are plain text or per-language
+    mappings (``{"en": ..., "vi": ...}``). ``build(drafts)`` must be pure: it
+    gets every draft as ``{draft key: saved value}`` and reads ``draft_keys``.
+    """
+
+    id: str
+    title: Label
+    order: int
+    module_notebook: str | None
+    module_title: Label
+    draft_keys: tuple[str, ...] = ()
+    build: SectionBuilder = not_filled_yet
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise ValueError("a plan section needs a non-empty id")
+        if not localize(self.title, "en").strip():
+            raise ValueError(f"plan section {self.id!r} needs a title")
+        if not callable(self.build):
+            raise ValueError(f"plan section {self.id!r}: build must be a function build(drafts)")
+        nb = self.module_notebook
+        if nb is not None and (
+            not isinstance(nb, str)
+            or not nb.endswith(".ipynb")
+            or any(c in nb for c in '/\\"\'<>&?#%')
+            or nb.startswith(".")
+        ):
+            raise ValueError(
+                f"plan section {self.id!r}: module_notebook must be a notebook file name in "
+                f"notebooks/ such as '04-campaign-message.ipynb', not {nb!r}"
+            )
+        for attr in ("title", "module_title"):
+            value = getattr(self, attr)
+            object.__setattr__(self, attr, dict(value) if isinstance(value, Mapping) else str(value))
+        object.__setattr__(self, "draft_keys", tuple(self.draft_keys))
+
+    def __hash__(self) -> int:  # titles may be dicts
+        return hash((self.id, self.order, self.module_notebook, self.draft_keys))
+
+    @property
+    def coming_soon(self) -> bool:
+        """True while the module where this part is done is not available yet."""
+        return self.module_notebook is None
+
+
+@dataclass(frozen=True)
+class FilledSection:
+    """A part of the plan the learner has started, with its content (labels localized)."""
+
+    id: str
+    title: str
+    content: SectionContent
+    module_notebook: str | None
+    module_title: str
+
+
+@dataclass(frozen=True)
+class MissingPart:
+    """A part still to do, and where it is done.
+
+    ``details`` lists what is missing inside a started part (empty when the
+    whole part is missing). ``module_notebook`` is ``None`` while the module
+    is coming soon: show its title, link nowhere.
+    """
+
+    id: str
+    title: str
+    module_notebook: str | None
+    module_title: str
+    details: tuple[str, ...] = ()
+    started: bool = False
+
+    @property
+    def coming_soon(self) -> bool:
+        return self.module_notebook is None
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """The learner's campaign plan: filled sections in plan order, and what is missing."""
+
+    title: str
+    created: _dt.date
+    sections: tuple[FilledSection, ...]
+    missing: tuple[MissingPart, ...]
+    lang: str = "en"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sections", tuple(self.sections))
+        object.__setattr__(self, "missing", tuple(self.missing))
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def label(self, key: str) -> str:
+        """A fixed (non-learner) text of the plan, in the plan's language."""
+        return plan_label(key, self.lang)
+
+
+# ---------------------------------------------------------------------------
+# Declared parts (data files) and the registry
+# ---------------------------------------------------------------------------
+
+_lock = threading.RLock()
+_registered: dict[str, PlanSection] = {}
+_declared: dict[str, PlanSection] | None = None
+_labels: dict[str, dict[str, str]] = {}
+
+
+def _read_json(name: str) -> dict[str, Any]:
+    return json.loads(resources.files("advocacy_lab.data").joinpath(name).read_text(encoding="utf-8"))
+
+
+def _resolve_builder(dotted: str, section_id: str) -> SectionBuilder:
+    module_name, sep, func_name = dotted.partition(":")
+    if not sep or not module_name or not func_name:
+        raise ValueError(
+            f"plan section {section_id!r}: build must look like 'package.module:function', not {dotted!r}"
+        )
+    func = getattr(importlib.import_module(module_name), func_name, None)
+    if not callable(func):
+        raise ValueError(f"plan section {section_id!r}: {dotted!r} is not a function")
+    return func
+
+
+def _course_modules() -> dict[str, dict[str, Any]]:
+    # modules.json (the course outline) is the one source of module titles,
+    # notebooks and whether a module is available yet.
+    return {m["id"]: m for m in _read_json("modules.json")["modules"]}
+
+
+def _declared_sections() -> dict[str, PlanSection]:
+    global _declared
+    with _lock:
+        if _declared is None:
+            data = _read_json("plan_sections.json")
+            modules = _course_modules()
+            labels = {lang: dict(v) for lang, v in data.get("labels", {}).items()}
+            declared: dict[str, PlanSection] = {}
+            for row in data["sections"]:
+                sid = row["id"]
+                module = modules.get(row["module"])
+                if module is None:
+                    raise ValueError(
+                        f"plan_sections.json: section {sid!r} names module {row['module']!r}, "
+                        "which modules.json does not list"
+                    )
+                if sid in declared:
+                    raise ValueError(f"plan_sections.json declares {sid!r} twice")
+                build = row.get("build")
+                declared[sid] = PlanSection(
+                    id=sid,
+                    title=dict(row["title"]),
+                    order=int(row["order"]),
+                    module_notebook=module["notebook"] if module.get("status") == "available" else None,
+                    module_title=module["title"],
+                    draft_keys=tuple(row.get("draft_keys") or ()),
+                    build=_resolve_builder(build, sid) if build else not_filled_yet,
+                )
+            _labels.clear()
+            _labels.update(labels)
+            _declared = declared
+        return _declared
+
+
+def plan_label(key: str, lang: str = "en") -> str:
+    """A fixed label of the plan ("Still to do", ...) in ``lang`` (falls back to English)."""
+    _declared_sections()
+    return _labels.get(lang, {}).get(key) or _labels["en"][key]
+
+
+def register_section(section: PlanSection, *, replace: bool = False) -> PlanSection:
+    """Add a part to the campaign plan, or fill in a declared part with the same id.
+
+    Registering an id twice from code raises ValueError unless ``replace=True``:
+    two modules claiming one part is a bug worth seeing.
+    """
+    if not isinstance(section, PlanSection):
+        raise ValueError(f"register_section needs a PlanSection, not {type(section).__name__}")
+    with _lock:
+        current = _registered.get(section.id)
+        if current is not None and current is not section and not replace:
+            raise ValueError(
+                f"a plan section with id {section.id!r} is already registered; pass replace=True to replace it"
+            )
+        _registered[section.id] = section
+    return section
+
+
+def unregister_section(section_id: str) -> None:
+    """Remove a section registered from code (a declared part falls back to its data entry)."""
+    with _lock:
+        _registered.pop(section_id, None)
+
+
+def plan_sections() -> tuple[PlanSection, ...]:
+    """Every part of the plan, in plan order: declared parts overlaid by registered ones."""
+    with _lock:
+        merged = dict(_declared_sections())
+        merged.update(_registered)
+    return tuple(sorted(merged.values(), key=lambda s: (s.order, s.id)))
+
+
+# ---------------------------------------------------------------------------
+# Building the plan
+# ---------------------------------------------------------------------------
+
+
+def load_all_drafts(store: Any) -> dict[str, dict]:
+    """Every draft in a DraftStore (``keys()`` + ``load(key)``) as ``{key: value}``.
+
+    Works with any store following the DraftStore protocol: the file store in
+    JupyterLab, the browser store in Voila once it has loaded. A value that is
+    not a dict, or a single draft that fails to load, is skipped so one damaged
+    draft never hides the rest of the plan.
+    """
+    drafts: dict[str, dict] = {}
+    for key in list(store.keys()):
+        try:
+            value = store.load(key)
+        except Exception:  # one unreadable draft must not hide the others
+            log.warning("could not load draft %r for the campaign plan", key, exc_info=True)
+            continue
+        if isinstance(value, Mapping):
+            drafts[str(key)] = dict(value)
+    return drafts
+
+
+def build_plan(
+    drafts: Mapping[str, Mapping[str, Any]],
+    title: str | None = None,
+    *,
+    lang: str = "en",
+    today: _dt.date | None = None,
+    sections: Iterable[PlanSection] | None = None,
+) -> CampaignPlan:
+    """Gather the learner's drafts into a ``CampaignPlan``.
+
+    ``drafts`` maps a component's draft key to its saved value. A part whose
+    builder returns ``None`` (or no entries) is missing; a part with ``gaps``
+    is shown *and* listed as missing those details. A builder that fails on a
+    damaged draft marks its part unreadable instead of breaking the plan.
+    ``sections`` defaults to ``plan_sections()``.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    if not isinstance(drafts, Mapping):
+        raise ValueError(f"drafts must be a mapping of draft key to saved value, not {type(drafts).__name__}")
+    safe_drafts = {str(k): dict(v) for k, v in drafts.items() if isinstance(v, Mapping)}
+    filled: list[FilledSection] = []
+    missing: list[MissingPart] = []
+    for section in plan_sections() if sections is None else tuple(sections):
+        title_l = localize(section.title, lang)
+        module_l = localize(section.module_title, lang)
+
+        def missing_part(details: Iterable[str] = (), started: bool = False) -> MissingPart:
+            return MissingPart(section.id, title_l, section.module_notebook, module_l, tuple(details), started)
+
+        try:
+            content = section.build(safe_drafts)
+            if content is not None and not isinstance(content, SectionContent):
+                raise TypeError(f"build returned {type(content).__name__}, not SectionContent")
+        except Exception:
+            log.exception("plan section %r could not be built from the drafts", section.id)
+            missing.append(missing_part([plan_label("section_unreadable", lang)]))
+            continue
+        if content is None or not content.entries:
+            missing.append(missing_part())
+            continue
+        content = content.localized(lang)
+        filled.append(FilledSection(section.id, title_l, content, section.module_notebook, module_l))
+        if content.gaps:
+            missing.append(missing_part(content.gaps, started=True))
+    clean_title = title.strip() if isinstance(title, str) else ""
+    return CampaignPlan(
+        title=clean_title or plan_label("default_title", lang),
+        created=today or _dt.date.today(),
+        sections=tuple(filled),
+        missing=tuple(missing),
+        lang=lang,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Section builders of modules that exist
+# ---------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """Learner text from a draft value; anything that is not text counts as empty."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _platform_list(value: Any) -> str:
+    """The platforms a message is written for, as the names learners know."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return ""
+    ids = [p.strip() for p in value if isinstance(p, str) and p.strip()]
+    if not ids:
+        return ""
+    names = _platform_names()
+    return ", ".join(dict.fromkeys(names.get(p, p) for p in ids))
+
+
+def _platform_names() -> dict[str, str]:
+    # platforms.json (helper CORE's data file) is the one source of platform names.
+    try:
+        data = _read_json("platforms.json")
+    except (FileNotFoundError, ValueError):
+        return {}
+    rows = data.get("platforms", data) if isinstance(data, dict) else data
+    if isinstance(rows, dict):
+        rows = [dict(v, id=k) if isinstance(v, dict) else {} for k, v in rows.items()]
+    return {r["id"]: r.get("name", r["id"]) for r in rows if isinstance(r, dict) and "id" in r}
+
+
+# (label, draft field) of the message builder, in plan order.
+_MESSAGE_FIELDS: tuple[tuple[Label, str], ...] = (
+    ({"en": "Problem", "vi": "Vấn đề"}, "problem"),
+    ({"en": "Solution", "vi": "Giải pháp"}, "solution"),
+    ({"en": "Call to action", "vi": "Lời kêu gọi hành động"}, "ask"),
+    ({"en": "Post", "vi": "Bài đăng"}, "post"),
+)
+_PLATFORMS_LABEL: Label = {"en": "Platforms", "vi": "Nền tảng"}
+
+
+def build_messages_section(drafts: Mapping[str, Mapping[str, Any]]) -> SectionContent | None:
+    """The "Messages" part, from the message builder of "Crafting the campaign message"."""
+    draft = drafts.get(MESSAGE_BUILDER_KEY)
+    if not isinstance(draft, Mapping):
+        return None
+    entries: list[PlanEntry] = []
+    gaps: list[Label] = []
+    for label, key in _MESSAGE_FIELDS:
+        text = _text(draft.get(key))
+        if text:
+            entries.append(PlanEntry(label, text))
+        else:
+            gaps.append(label)
+    if not entries:
+        return None
+    platforms = _platform_list(draft.get("platforms"))
+    if platforms:
+        entries.append(PlanEntry(_PLATFORMS_LABEL, platforms))
+    else:
+        gaps.append(_PLATFORMS_LABEL)
+    return SectionContent(tuple(entries), tuple(gaps))
