@@ -56,7 +56,7 @@ class LearnerComponent(widgets.VBox):
         """Refresh derived displays (feedback, previews) after ``value`` is set."""
 
     # -- syncing ------------------------------------------------------------
-    def _children_changed(self, change: Any = None) -> None:
+    def _sync_from_children(self, change: Any = None) -> None:
         """Child -> value: keep unknown keys, overwrite the known ones."""
         if self._syncing:
             return
@@ -82,7 +82,7 @@ class LearnerComponent(widgets.VBox):
             finally:
                 self._syncing = False
             # Normalise: what the children accepted, plus every unknown key.
-            self._children_changed()
+            self._sync_from_children()
             self._after_restore()
 
         self._guard(restore)()

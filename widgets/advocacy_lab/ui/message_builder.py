@@ -1,0 +1,317 @@
+"""``MessageBuilder``: the message box (problem, solution, ask) and a post
+checked live against each platform the learner picks.
+
+A thin view over ``advocacy_lab.checks.check_post``: the widget only gathers
+text, calls the core and renders its ``Feedback`` (escaped) per platform with
+a length bar and a copy-ready post.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any, Mapping
+
+import ipywidgets as widgets
+
+from advocacy_lab import checks
+from advocacy_lab.core.feedback import Feedback
+from advocacy_lab.ui._component import LearnerComponent, str_or
+from advocacy_lab.ui.feedback_view import render_findings, render_status
+
+DEFAULT_PLATFORMS = ("x", "facebook", "instagram")
+
+TEXT = {
+    "en": {
+        "intro": "<h3 style='margin:0.2em 0'>Your message box</h3>"
+        "<p style='margin:0'>Fill in the three parts, then write your post below.</p>",
+        "problem": "1. The problem",
+        "problem_ph": "What is wrong, who is hurt, and why now? (one or two sentences)",
+        "solution": "2. The solution",
+        "solution_ph": "What change would fix it, and who can make that change?",
+        "ask": "3. The call to action",
+        "ask_ph": "What exactly should the reader do? e.g. Sign the petition by 30 June",
+        "compose": "Start my post from the message box",
+        "compose_full": "Your post already has text, so nothing was changed. "
+        "Clear the post first if you want to start again from your message box.",
+        "compose_empty": "Fill in at least one part of the message box first.",
+        "post": "Your post",
+        "post_ph": "Write the post you would publish. The checks update as you type.",
+        "platforms": "Check it for:",
+        "check": "Check my post",
+        "waiting": "Write your post above: for each platform you will see its length, "
+        "what to fix, and a copy-ready version.",
+        "no_platforms": "Pick at least one platform to check your post for.",
+        "length": "Length on {name}",
+        "preview": "People see this before “more”:",
+        "copy": "Copy-ready post for {name}:",
+        "copy_label": "Copy-ready post for {name}",
+        "fix_first": "Fix the “Must fix” points above, and your post for {name} "
+        "appears here, ready to copy.",
+    },
+    "vi": {
+        "intro": "<h3 style='margin:0.2em 0'>Hộp thông điệp của bạn</h3>"
+        "<p style='margin:0'>Điền ba phần, rồi viết bài đăng ở bên dưới.</p>",
+        "problem": "1. Vấn đề",
+        "problem_ph": "Điều gì đang sai, ai bị ảnh hưởng, vì sao cần hành động ngay?",
+        "solution": "2. Giải pháp",
+        "solution_ph": "Thay đổi nào sẽ giải quyết vấn đề, và ai có thể tạo ra thay đổi đó?",
+        "ask": "3. Lời kêu gọi hành động",
+        "ask_ph": "Người đọc cần làm gì cụ thể? Ví dụ: Hãy ký kiến nghị trước ngày 30/6",
+        "compose": "Bắt đầu bài đăng từ hộp thông điệp",
+        "compose_full": "Bài đăng đã có nội dung nên không có gì bị thay đổi. "
+        "Hãy xoá bài đăng trước nếu muốn bắt đầu lại từ hộp thông điệp.",
+        "compose_empty": "Hãy điền ít nhất một phần của hộp thông điệp trước.",
+        "post": "Bài đăng",
+        "post_ph": "Viết bài đăng bạn sẽ đăng. Kết quả kiểm tra cập nhật khi bạn gõ.",
+        "platforms": "Kiểm tra cho:",
+        "check": "Kiểm tra bài đăng",
+        "waiting": "Hãy viết bài đăng ở trên: với mỗi nền tảng bạn sẽ thấy độ dài, "
+        "điều cần sửa và một bản sẵn sàng để sao chép.",
+        "no_platforms": "Hãy chọn ít nhất một nền tảng để kiểm tra.",
+        "length": "Độ dài trên {name}",
+        "preview": "Người xem thấy phần này trước chữ “thêm”:",
+        "copy": "Bản sẵn sàng để sao chép cho {name}:",
+        "copy_label": "Bài đăng sẵn sàng cho {name}",
+        "fix_first": "Hãy sửa các mục “Cần sửa” ở trên, bài đăng cho {name} "
+        "sẽ hiện ở đây, sẵn sàng để sao chép.",
+    },
+}
+
+
+def _length_bar(length: int, limit: int, name: str, caption: str) -> str:
+    """An accessible bar with the count, e.g. "247 / 280"; red when over."""
+    ratio = length / limit if limit else 1.0
+    width = max(0.0, min(ratio, 1.0)) * 100
+    colour = "#1e6b2f" if ratio <= 0.9 else ("#8a5a00" if ratio <= 1.0 else "#b00020")
+    over = " al-length-over" if ratio > 1.0 else ""
+    label = html.escape(caption)
+    return (
+        f'<div class="al-length-bar{over}" data-length="{length}" data-limit="{limit}">'
+        f'<div style="font-size:0.9em">{label}: <strong>{length:,} / {limit:,}</strong></div>'
+        f'<div role="progressbar" aria-label="{label}" aria-valuemin="0" '
+        f'aria-valuemax="{limit}" aria-valuenow="{min(length, limit)}" '
+        f'style="background:#e6e6e6;height:0.6em;border-radius:0.3em;max-width:30em">'
+        f'<div style="width:{width:.1f}%;height:100%;background:{colour};'
+        f'border-radius:0.3em"></div></div></div>'
+    )
+
+
+def _preview(text: str, chars: int) -> str:
+    import grapheme  # imported here: only posts longer than a preview need it
+
+    return grapheme.slice(text, 0, chars)
+
+
+class MessageBuilder(LearnerComponent):
+    """Message box + post composer, checked live for each chosen platform.
+
+    ``value`` = {"problem", "solution", "ask", "post": str, "platforms": [ids]}.
+    ``check()`` returns {platform id: Feedback} for the chosen platforms.
+    """
+
+    def __init__(
+        self,
+        *,
+        draft_key: str = "campaign-message/message-builder",
+        platforms: tuple[str, ...] = DEFAULT_PLATFORMS,
+        lang: str = "en",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(draft_key=draft_key, lang=lang, **kwargs)
+        self._platforms = dict(checks.load_platforms())
+        unknown = [p for p in platforms if p not in self._platforms]
+        if unknown:
+            raise ValueError(
+                f"unknown platform(s) {', '.join(unknown)}; "
+                f"valid ones are {', '.join(self._platforms)}"
+            )
+        self._t = TEXT[lang]
+        self._feedback: dict[str, Feedback] = {}
+
+        layout = widgets.Layout(width="100%", max_width="48em")
+
+        def area(key: str, css: str, rows: int) -> widgets.Textarea:
+            box = widgets.Textarea(
+                value="",
+                placeholder=self._t[f"{key}_ph"],
+                description=self._t[key],
+                rows=rows,
+                continuous_update=True,
+                layout=layout,
+                style={"description_width": "10em"},
+            )
+            box.add_class(css)
+            return box
+
+        self._intro = widgets.HTML(self._t["intro"])
+        self._problem = area("problem", "al-problem", 2)
+        self._solution = area("solution", "al-solution", 2)
+        self._ask = area("ask", "al-ask", 2)
+        self._compose = widgets.Button(
+            description=self._t["compose"], icon="arrow-down", layout=widgets.Layout(width="auto")
+        )
+        self._compose.add_class("al-compose")
+        self._compose_note = widgets.HTML("")
+        self._post = area("post", "al-post-text", 5)
+
+        self._platform_boxes = {}
+        for pid, platform in self._platforms.items():
+            cb = widgets.Checkbox(
+                value=pid in platforms,
+                description=platform.name,
+                indent=False,
+                layout=widgets.Layout(width="auto", margin="0 1em 0 0"),
+            )
+            cb.add_class(f"al-platform-{pid}")
+            self._platform_boxes[pid] = cb
+        self._platform_picker = widgets.HBox(
+            [widgets.Label(self._t["platforms"])] + list(self._platform_boxes.values()),
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        self._platform_picker.add_class("al-platforms")
+
+        self._check_button = widgets.Button(
+            description=self._t["check"], button_style="primary", icon="check"
+        )
+        self._check_button.add_class("al-check")
+        self._feedback_html = widgets.HTML(self._waiting_html())
+        self._feedback_html.add_class("al-feedback")
+
+        for box in (self._problem, self._solution, self._ask):
+            box.observe(self._guard(self._sync_from_children), names="value")
+        self._post.observe(self._guard(self._on_post), names="value")
+        for cb in self._platform_boxes.values():
+            cb.observe(self._guard(self._on_platforms), names="value")
+        self._check_button.on_click(self._guard(lambda _b: self.check()))
+        self._compose.on_click(self._guard(lambda _b: self.compose_from_message_box()))
+
+        self.children = [
+            self._intro,
+            self._problem,
+            self._solution,
+            self._ask,
+            widgets.HBox([self._compose, self._compose_note]),
+            self._post,
+            self._platform_picker,
+            self._check_button,
+            self._error,
+            self._feedback_html,
+        ]
+        self.add_class("al-message-builder")
+        self._sync_from_children()
+
+    # -- value <-> children --------------------------------------------------
+    def _read_children(self) -> dict[str, Any]:
+        return {
+            "problem": self._problem.value,
+            "solution": self._solution.value,
+            "ask": self._ask.value,
+            "post": self._post.value,
+            "platforms": self.platforms,
+        }
+
+    def _write_children(self, value: Mapping[str, Any]) -> None:
+        self._problem.value = str_or(value.get("problem"), self._problem.value)
+        self._solution.value = str_or(value.get("solution"), self._solution.value)
+        self._ask.value = str_or(value.get("ask"), self._ask.value)
+        self._post.value = str_or(value.get("post"), self._post.value)
+        chosen = value.get("platforms")
+        if isinstance(chosen, (list, tuple)):
+            for pid, cb in self._platform_boxes.items():
+                cb.value = pid in chosen
+
+    def _after_restore(self) -> None:
+        self._refresh()
+
+    # -- callbacks ------------------------------------------------------------
+    def _on_post(self, change: Any = None) -> None:
+        self._sync_from_children()
+        self._refresh()
+
+    def _on_platforms(self, change: Any = None) -> None:
+        self._sync_from_children()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Live update: re-check once there is something to check."""
+        if self._post.value or self._feedback:
+            self.check()
+        else:
+            self._feedback_html.value = self._waiting_html()
+
+    # -- public API -------------------------------------------------------------
+    @property
+    def platforms(self) -> list[str]:
+        """Ids of the platforms currently picked, in the platform table's order."""
+        return [pid for pid, cb in self._platform_boxes.items() if cb.value]
+
+    @property
+    def feedback(self) -> dict[str, Feedback]:
+        """The Feedback of the last check, per platform id."""
+        return dict(self._feedback)
+
+    def compose_from_message_box(self) -> bool:
+        """Fill an empty post from problem + solution + ask; never overwrite a post."""
+        if self._post.value.strip():
+            self._compose_note.value = f"<em>{html.escape(self._t['compose_full'])}</em>"
+            return False
+        parts = [p.value.strip() for p in (self._problem, self._solution, self._ask)]
+        parts = [p for p in parts if p]
+        if not parts:
+            self._compose_note.value = f"<em>{html.escape(self._t['compose_empty'])}</em>"
+            return False
+        self._compose_note.value = ""
+        self._post.value = " ".join(parts)
+        return True
+
+    def check(self) -> dict[str, Feedback]:
+        """Check the post for every chosen platform and render the results."""
+        text = self._post.value
+        results = {pid: checks.check_post(text, pid, lang=self._lang) for pid in self.platforms}
+        self._feedback = results
+        if not results:
+            self._feedback_html.value = f"<p><em>{html.escape(self._t['no_platforms'])}</em></p>"
+        else:
+            self._feedback_html.value = "".join(
+                self._platform_section(pid, fb, text) for pid, fb in results.items()
+            )
+        return dict(results)
+
+    # -- rendering ----------------------------------------------------------------
+    def _waiting_html(self) -> str:
+        return f"<p class='al-waiting'><em>{html.escape(self._t['waiting'])}</em></p>"
+
+    def _platform_section(self, pid: str, fb: Feedback, text: str) -> str:
+        platform = self._platforms[pid]
+        name = platform.name
+        t = self._t
+        length = int(fb.metrics.get("length", 0))
+        limit = int(fb.metrics.get("limit", platform.limit))
+        parts = [
+            f'<section class="al-platform-result al-platform-result-{html.escape(pid)}" '
+            f'style="border-left:4px solid {"#1e6b2f" if fb.passed else "#b00020"};'
+            f'padding:0.3em 0.8em;margin:0.6em 0">',
+            render_status(fb.passed, platform_name=name, lang=self._lang),
+            _length_bar(length, limit, name, t["length"].format(name=name)),
+            render_findings(fb.findings, lang=self._lang),
+        ]
+        preview_chars = fb.metrics.get("preview_chars") or getattr(platform, "preview_chars", None)
+        if preview_chars and fb.passed and length > preview_chars:
+            parts.append(
+                f'<div class="al-preview" style="font-size:0.9em;margin-top:0.3em">'
+                f"{html.escape(t['preview'])} <q>{html.escape(_preview(text, preview_chars))}…</q></div>"
+            )
+        if fb.passed:
+            label = html.escape(t["copy_label"].format(name=name))
+            parts.append(
+                f'<div class="al-copy-ready" style="margin-top:0.4em">'
+                f'<div style="font-size:0.9em">{html.escape(t["copy"].format(name=name))}</div>'
+                f'<textarea readonly aria-label="{label}" rows="4" '
+                f'style="width:100%;max-width:46em;font:inherit">{html.escape(text.strip())}</textarea></div>'
+            )
+        else:
+            parts.append(
+                f'<div class="al-copy-ready al-copy-not-ready" style="font-size:0.9em;margin-top:0.3em">'
+                f"<em>{html.escape(t['fix_first'].format(name=name))}</em></div>"
+            )
+        parts.append("</section>")
+        return "".join(parts)

@@ -1,0 +1,151 @@
+"""``Quiz``: multiple-choice questions with feedback on every choice.
+
+A thin view over ``advocacy_lab.core.quiz.check_answer``; the feedback is
+rendered by the shared feedback view.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any, Iterable, Mapping
+
+import ipywidgets as widgets
+
+from advocacy_lab.core.feedback import Feedback
+from advocacy_lab.core.quiz import QuizQuestion, check_answer, load_quiz
+from advocacy_lab.ui._component import LearnerComponent
+
+TEXT = {
+    "en": {
+        "title": "Quick check",
+        "score": "{right} of {total} answered correctly.",
+        "right": "Correct",
+        "wrong": "Not quite",
+    },
+    "vi": {
+        "title": "Kiểm tra nhanh",
+        "score": "Đúng {right} trên {total} câu.",
+        "right": "Đúng",
+        "wrong": "Chưa đúng",
+    },
+}
+
+
+class Quiz(LearnerComponent):
+    """One radio group per question; picking a choice shows its feedback.
+
+    ``value`` = {"answers": {question id: choice number}}.
+    ``check()`` returns {question id: Feedback} for the answered questions.
+    """
+
+    def __init__(
+        self,
+        questions: Iterable[QuizQuestion] | None = None,
+        *,
+        quiz: str = "campaign_message",
+        draft_key: str | None = None,
+        lang: str = "en",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            draft_key=draft_key or f"{quiz.replace('_', '-')}/quiz", lang=lang, **kwargs
+        )
+        self._t = TEXT[lang]
+        self._questions = tuple(questions) if questions is not None else load_quiz(quiz)
+        if not self._questions:
+            raise ValueError("a quiz needs at least one question")
+        self._radios: dict[str, widgets.RadioButtons] = {}
+        self._feedback_html: dict[str, widgets.HTML] = {}
+        boxes = []
+        for number, q in enumerate(self._questions, start=1):
+            prompt = widgets.HTML(
+                f"<p style='margin:0.4em 0 0.2em 0'><strong>{number}. "
+                f"{html.escape(q.prompt_in(lang))}</strong></p>"
+            )
+            radio = widgets.RadioButtons(
+                options=[(c.text_in(lang), i) for i, c in enumerate(q.choices)],
+                index=None,
+                layout=widgets.Layout(width="auto", max_width="48em"),
+            )
+            radio.add_class("al-quiz-choices")
+            radio.observe(self._guard(self._on_answer), names="value")
+            feedback = widgets.HTML("")
+            feedback.add_class("al-quiz-feedback")
+            box = widgets.VBox([prompt, radio, feedback])
+            box.add_class("al-quiz-question")
+            box.add_class(f"al-quiz-{q.id}")
+            self._radios[q.id] = radio
+            self._feedback_html[q.id] = feedback
+            boxes.append(box)
+        self._score = widgets.HTML("")
+        self._score.add_class("al-quiz-score")
+        self.children = [
+            widgets.HTML(f"<h3 style='margin:0.2em 0'>{html.escape(self._t['title'])}</h3>"),
+            *boxes,
+            self._error,
+            self._score,
+        ]
+        self.add_class("al-quiz")
+        self._sync_from_children()
+
+    @property
+    def questions(self) -> tuple[QuizQuestion, ...]:
+        return self._questions
+
+    def answer(self, question_id: str, choice: int) -> Feedback:
+        """Pick a choice as a learner would (for tests and scripted demos)."""
+        if question_id not in self._radios:
+            raise ValueError(f"no question {question_id!r}; the questions are {list(self._radios)}")
+        self._radios[question_id].value = choice
+        return self.check()[question_id]
+
+    def _read_children(self) -> dict[str, Any]:
+        answers = {qid: r.value for qid, r in self._radios.items() if r.value is not None}
+        return {"answers": answers}
+
+    def _write_children(self, value: Mapping[str, Any]) -> None:
+        answers = value.get("answers")
+        if not isinstance(answers, Mapping):
+            return
+        for q in self._questions:
+            choice = answers.get(q.id)
+            valid = (
+                isinstance(choice, int)
+                and not isinstance(choice, bool)
+                and 0 <= choice < len(q.choices)
+            )
+            self._radios[q.id].value = choice if valid else None
+
+    def _after_restore(self) -> None:
+        self.check()
+
+    def _on_answer(self, change: Any = None) -> None:
+        self._sync_from_children()
+        self.check()
+
+    def check(self) -> dict[str, Feedback]:
+        results: dict[str, Feedback] = {}
+        for q in self._questions:
+            choice = self._radios[q.id].value
+            if choice is None:
+                self._feedback_html[q.id].value = ""
+                continue
+            fb = check_answer(q, choice, lang=self._lang)
+            results[q.id] = fb
+            finding = fb.findings[0]
+            text = self._t["right"] if fb.passed else self._t["wrong"]
+            colour = "#1e6b2f" if fb.passed else "#b00020"
+            self._feedback_html[q.id].value = (
+                f'<div class="al-quiz-verdict al-quiz-{"right" if fb.passed else "wrong"}" '
+                f'role="status" style="border-left:4px solid {colour};padding:0.2em 0.6em">'
+                f'<strong style="color:{colour}">{html.escape(text)}.</strong> '
+                f"{html.escape(finding.message)}</div>"
+            )
+        right = sum(1 for fb in results.values() if fb.passed)
+        self._score.value = (
+            f"<p><strong>{html.escape(self._t['score'].format(right=right, total=len(self._questions)))}"
+            "</strong></p>"
+            if results
+            else ""
+        )
+        return results
+
