@@ -1,0 +1,224 @@
+"""The Voila configuration behind ``advocacy-lab serve`` (no browser, no kernel).
+
+The browser suite (tests/browser) checks the same properties against a running
+server; these tests pin down where each setting lives and that the launcher
+builds the right application from it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import socket
+from pathlib import Path
+
+import pytest
+import tornado.web
+
+from advocacy_lab.server import launch
+from advocacy_lab.server.app import (
+    CONFIG_FILE,
+    AdvocacyVoila,
+    SafeRenderHandler,
+    SafeTemplateStaticFileHandler,
+    is_plain_relative_path,
+)
+
+CONFIG = json.loads(CONFIG_FILE.read_text(encoding="utf-8"))
+VOILA_CONF = CONFIG["VoilaConfiguration"]
+
+
+def voila_serves_file(path: str) -> bool:
+    """Voila's own rule for /voila/files/<path> (voila.static_file_handler.AllowListFileHandler)."""
+    allowed = any(re.fullmatch(p, path, re.IGNORECASE) for p in VOILA_CONF["file_allowlist"])
+    denied = any(re.fullmatch(p, path, re.IGNORECASE) for p in VOILA_CONF["file_denylist"])
+    return allowed and not denied
+
+
+def test_config_file_ships_inside_the_package():
+    assert CONFIG_FILE.name == "voila.json"
+    assert CONFIG_FILE.parent.name == "server"
+    assert CONFIG_FILE.parent.parent.name == "advocacy_lab"
+
+
+def test_security_settings_are_in_the_config_file():
+    assert VOILA_CONF["strip_sources"] is True
+    assert VOILA_CONF["show_tracebacks"] is False
+    # The page must not pick another template or theme by query string.
+    assert VOILA_CONF["allow_template_override"] == "NO"
+    assert VOILA_CONF["allow_theme_override"] == "NO"
+    # Progressive rendering adds an execution endpoint; keep it off.
+    assert VOILA_CONF["progressive_rendering"] is False
+    assert VOILA_CONF["http_header_envs"] == []
+    assert CONFIG["Voila"]["ip"] == "127.0.0.1"
+    # Never silently move to another port.
+    assert CONFIG["Voila"]["port_retries"] == 0
+
+
+def test_only_the_lab_extensions_the_apps_need_are_loaded():
+    allow = VOILA_CONF["extension_allowlist"]
+    assert "@voila-dashboards/widgets-manager8" in allow
+    assert "anywidget" in allow
+    assert not any("nbgrader" in name for name in allow)
+
+
+@pytest.mark.parametrize("path", ["logo.png", "images/logo.png", "img/chart-1.SVG", "a_b/c-d/e.jpeg"])
+def test_file_allowlist_serves_images_in_the_notebooks_folder(path):
+    assert voila_serves_file(path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../pyproject.toml",
+        "../solutions/x.png",
+        "images/../../x.png",
+        "..",
+        "./x.png",
+        ".git/config",
+        ".hidden.png",
+        "images/.hidden.png",
+        ".ipynb_checkpoints/a.png",
+        "00-start-here.ipynb",
+        "helpers.py",
+        "data.json",
+        "pyproject.toml",
+        "notes.md",
+        "x.png/../../y.png",
+        "/etc/passwd",
+        "images\\..\\x.png",
+    ],
+)
+def test_file_allowlist_refuses_everything_else(path):
+    assert not voila_serves_file(path)
+
+
+def test_kernels_are_preheated_and_culled():
+    assert VOILA_CONF["preheat_kernel"] is True
+    assert VOILA_CONF["default_pool_size"] >= 1
+    mkm = CONFIG["MappingKernelManager"]
+    assert mkm["cull_idle_timeout"] > 0
+    assert 0 < mkm["cull_interval"] <= mkm["cull_idle_timeout"]
+    # A learner whose connection dropped holds no kernel for ever.
+    assert mkm["cull_connected"] is False
+
+
+def test_compression_is_configured():
+    assert CONFIG["Voila"]["tornado_settings"]["compress_response"] is True
+
+
+@pytest.mark.parametrize(
+    "path,ok",
+    [
+        ("04-campaign-message.ipynb", True),
+        ("sub/module.ipynb", True),
+        ("../solutions/x.ipynb", False),
+        ("a/../b.ipynb", False),
+        (".ipynb_checkpoints/x.ipynb", False),
+        ("/etc/passwd", False),
+        ("a//b.ipynb", False),
+        ("a\\..\\b.ipynb", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_plain_relative_path(path, ok):
+    assert is_plain_relative_path(path) is ok
+
+
+def test_build_argv_serves_only_the_notebooks_folder(tmp_path):
+    argv = launch.build_argv(9123, False, tmp_path)
+    assert f"--Voila.root_dir={(tmp_path / 'notebooks').resolve()}" in argv
+    assert "--Voila.port=9123" in argv
+    assert "--Voila.open_browser=False" in argv
+    assert "--Voila.open_browser=True" in launch.build_argv(9123, True, tmp_path)
+
+
+@pytest.fixture
+def voila_app(tmp_path, monkeypatch):
+    """An AdvocacyVoila initialised (not started) over tmp_path/notebooks.
+
+    The working directory holds a hostile voila.json: it must be ignored.
+    """
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "voila.json").write_text(
+        json.dumps({"VoilaConfiguration": {"show_tracebacks": True, "strip_sources": False}})
+    )
+    monkeypatch.chdir(tmp_path)
+    app = AdvocacyVoila()
+    # No kernel pool here: the kernel manager would start kernels as soon as it exists.
+    app.initialize(launch.build_argv(9123, False, tmp_path) + ["--VoilaConfiguration.preheat_kernel=False"])
+    yield app
+    AdvocacyVoila.clear_instance()
+
+
+def test_config_comes_from_the_package_not_the_working_directory(voila_app, tmp_path):
+    assert voila_app.config_file_paths == [str(CONFIG_FILE.parent)]
+    conf = voila_app.voila_configuration
+    assert conf.show_tracebacks is False
+    assert conf.strip_sources is True
+    assert conf.file_allowlist == VOILA_CONF["file_allowlist"]
+    assert voila_app.root_dir == str((tmp_path / "notebooks").resolve())
+    assert voila_app.port_retries == 0
+    assert voila_app.ip == "127.0.0.1"
+
+
+def test_culling_config_reaches_the_kernel_manager(voila_app):
+    voila_app.init_settings()
+    km = voila_app.kernel_manager
+    assert km.cull_idle_timeout == CONFIG["MappingKernelManager"]["cull_idle_timeout"]
+    assert km.cull_connected is False
+    # Standalone Voila only lets widget traffic through the websocket.
+    assert "execute_request" not in km.allowed_message_types
+    assert set(km.allowed_message_types) <= {
+        "comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request", "shutdown_request",
+    }
+
+
+def test_compression_reaches_the_tornado_application(voila_app):
+    """Voila applies tornado_settings after building the Application, too late for gzip."""
+    settings = voila_app.init_settings()
+    app = tornado.web.Application(**settings)
+    assert tornado.web.GZipContentEncoding in app.transforms
+
+
+def test_routes_landing_redirect_and_no_listing(voila_app):
+    voila_app.init_settings()
+    routes = {spec[0]: spec for spec in voila_app.init_handlers()}
+    landing = routes["/"]
+    assert landing[1] is tornado.web.RedirectHandler
+    assert landing[2]["url"] == "/voila/render/00-start-here.ipynb"
+    assert not any(p.startswith("/voila/tree") or p.startswith("/voila/api/contents") for p in routes)
+    assert not any(p.startswith("/api/contents") or p == "/api/kernels" for p in routes)
+    handler_classes = {spec[1] for spec in routes.values()}
+    assert SafeRenderHandler in handler_classes
+    assert SafeTemplateStaticFileHandler in handler_classes
+    # No execution endpoint (progressive rendering) is registered.
+    assert not any("/voila/execution" in p for p in routes)
+
+
+def test_serve_refuses_a_port_in_use_with_a_clear_message(tmp_path, capsys):
+    (tmp_path / "notebooks").mkdir()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = launch.serve(port=port, open_browser=False, root=tmp_path)
+    assert status == 1
+    err = capsys.readouterr().err
+    assert f"port {port} is already in use" in err
+    assert "--port" in err
+
+
+def test_serve_without_notebooks_folder_fails_clearly(tmp_path, capsys):
+    assert launch.serve(port=9, open_browser=False, root=tmp_path) == 2
+    assert "no notebooks/ folder" in capsys.readouterr().err
+
+
+def test_cli_serve_calls_launch_serve(monkeypatch):
+    from advocacy_lab import cli
+
+    seen = {}
+    monkeypatch.setattr(launch, "serve", lambda **kw: seen.update(kw) or 0)
+    assert cli.main(["serve", "--port", "9999", "--no-browser"]) == 0
+    assert seen["port"] == 9999 and seen["open_browser"] is False
+    assert Path(seen["root"]).joinpath("notebooks").is_dir()

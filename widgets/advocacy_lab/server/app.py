@@ -1,0 +1,131 @@
+"""Standalone Voila, configured for the course.
+
+``AdvocacyVoila`` is ``voila.app.Voila`` with three changes:
+
+* its configuration comes from ``voila.json`` shipped next to this module (and
+  only from there, not from the working directory), so the security settings
+  live in a file that a test reads;
+* ``Voila.tornado_settings`` reach ``tornado.web.Application(...)``. Voila 0.5
+  builds the Application first and calls ``app.settings.update(tornado_settings)``
+  afterwards, but Tornado only looks at ``compress_response`` inside
+  ``Application.__init__`` (it appends ``GZipContentEncoding`` to its output
+  transforms there), so ``--Voila.tornado_settings='{"compress_response": true}'``
+  has no effect on standalone Voila. Passing the settings to the constructor
+  turns gzip on and keeps everything else standalone Voila does (no execute
+  requests, no Jupyter Server contents/kernels API);
+* the landing URL ``/`` redirects to the start page instead of listing the
+  folder, and the folder listing routes (``/voila/tree``,
+  ``/voila/api/contents``) are not registered: the start page is the index.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tornado.web
+from jupyter_server.utils import url_path_join
+from traitlets import Unicode, default
+
+from voila.app import Voila
+from voila.static_file_handler import TemplateStaticFileHandler
+from voila.tornado.handler import TornadoVoilaHandler
+
+CONFIG_DIR = Path(__file__).resolve().parent
+CONFIG_FILE = CONFIG_DIR / "voila.json"
+
+#: Routes of standalone Voila that we do not serve (a directory listing and the
+#: contents API behind it). Matched against the route patterns Voila registers.
+DROPPED_ROUTES = ("/voila/tree", "/voila/api/contents")
+
+
+def is_plain_relative_path(path: str | None) -> bool:
+    """True for ``a/b.ext`` style paths: no empty, ``.``/``..`` or hidden segment, no backslash."""
+    if not path or "\\" in path or "\x00" in path:
+        return False
+    return all(part and not part.startswith(".") for part in path.split("/"))
+
+
+class SafeRenderHandler(TornadoVoilaHandler):
+    """``/voila/render/<path>``: notebooks inside the served folder, nothing else.
+
+    Voila itself already refuses paths outside ``root_dir`` (404) but answers a
+    non-notebook path with a redirect to ``/voila/files/``; here anything that
+    is not a plain path to a ``.ipynb`` file is a 404 straight away.
+
+    It also sets the ``_xsrf`` cookie. Voila's page posts ``_xsrf`` from that
+    cookie to ``/voila/api/shutdown/<kernel>`` when it is closed, but standalone
+    Voila never sets the cookie, so the request fails with 403 and the kernel
+    lives on until culled (voila-dashboards/voila#1458).
+    """
+
+    async def get(self, path=None):
+        if not is_plain_relative_path(path) or not path.lower().endswith(".ipynb"):
+            raise tornado.web.HTTPError(404)
+        self.xsrf_token  # noqa: B018 - reading it sets the _xsrf cookie
+        return await super().get(path)
+
+
+class SafeTemplateStaticFileHandler(TemplateStaticFileHandler):
+    """Template assets; a malformed or '..' path is a 404 (Voila's handler answers 500)."""
+
+    def parse_url_path(self, path):
+        parts = path.split("/", 2)
+        if len(parts) != 3 or parts[1] != "static" or not is_plain_relative_path(path):
+            raise tornado.web.HTTPError(404)
+        return super().parse_url_path(path)
+
+
+#: Voila's handler classes replaced by the stricter ones above.
+REPLACED_HANDLERS = {
+    TornadoVoilaHandler: SafeRenderHandler,
+    TemplateStaticFileHandler: SafeTemplateStaticFileHandler,
+}
+
+
+class AdvocacyVoila(Voila):
+    name = "advocacy-lab-voila"
+    description = Unicode("Serve the Advocacy Lab notebooks with Voila.")
+
+    landing_notebook = Unicode(
+        "00-start-here.ipynb",
+        config=True,
+        help="Notebook (relative to root_dir) that / redirects to.",
+    )
+
+    @default("config_file_paths")
+    def _config_file_paths_default(self):
+        # Only the project's own configuration: a stray voila.json in the
+        # current directory or in ~/.jupyter must not weaken these settings.
+        return [str(CONFIG_DIR)]
+
+    def init_settings(self):
+        settings = super().init_settings()
+        # The fix for compression (see the module docstring): the settings must
+        # be there when tornado.web.Application is constructed.
+        settings.update(self.tornado_settings)
+        return settings
+
+    def landing_url(self) -> str:
+        return url_path_join(self.base_url, "voila/render", self.landing_notebook)
+
+    def init_handlers(self):
+        handlers = []
+        for spec in super().init_handlers():
+            pattern = spec[0]
+            if any(pattern.startswith(url_path_join(self.server_url, r)) for r in DROPPED_ROUTES):
+                continue
+            if pattern == self.server_url:
+                # The folder listing at / becomes a redirect to the start page.
+                spec = (pattern, tornado.web.RedirectHandler, {"url": self.landing_url()})
+            elif spec[1] in REPLACED_HANDLERS:
+                spec = (pattern, REPLACED_HANDLERS[spec[1]], *spec[2:])
+            handlers.append(spec)
+        return handlers
+
+
+def main(argv: list[str] | None = None) -> None:
+    AdvocacyVoila.launch_instance(argv=argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
