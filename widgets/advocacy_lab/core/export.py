@@ -154,27 +154,35 @@ def missing_html(plan: CampaignPlan, *, link_modules: bool) -> str:
             text += f": {esc(plan.label('do_this_in'))} “{where}” ({esc(plan.label('coming_soon'))})"
         elif link_modules:
             href = esc(module_href(part.module_notebook or ""))
-            text += f': {esc(plan.label("do_this_in"))} <a href="{href}" target="_blank" rel="noopener">{where}</a>'
+            text += f': {esc(plan.label("do_this_in"))} <a href="{href}">{where}</a>'
         else:
             text += f": {esc(plan.label('do_this_in'))} “{where}” ({esc(part.module_notebook)})"
         items.append(f'<li data-part="{esc(part.id)}">{text}</li>')
     return "<ul>" + "".join(items) + "</ul>"
 
 
-def plan_html_body(plan: CampaignPlan, *, link_modules: bool = False, include_missing: bool = True) -> str:
-    """The plan as an HTML fragment (heading, sections, still-to-do list); every text escaped."""
-    parts = [f"<h1>{esc(plan.title)}</h1>",
+def plan_html_body(
+    plan: CampaignPlan, *, link_modules: bool = False, include_missing: bool = True, top_level: int = 1
+) -> str:
+    """The plan as an HTML fragment (heading, sections, still-to-do list); every text escaped.
+
+    ``top_level`` is the heading level of the plan title (sections one below),
+    so the fragment fits under a page's own headings.
+    """
+    h1, h2 = f"h{top_level}", f"h{min(top_level + 1, 6)}"
+    parts = [f"<{h1}>{esc(plan.title)}</{h1}>",
              f'<p class="created">{esc(plan.label("created"))}: {esc(plan.created.isoformat())}</p>']
     for section in plan.sections:
-        parts.append(f'<section class="part" data-part="{esc(section.id)}"><h2>{esc(section.title)}</h2><dl>')
+        parts.append(f'<section class="part" data-part="{esc(section.id)}"><{h2}>{esc(section.title)}</{h2}><dl>')
         for entry in section.content.entries:
-            parts.append(f'<dt>{esc(entry.label)}</dt><dd class="learner-text">{esc(entry.text)}</dd>')
+            # <br> rather than CSS pre-wrap: the same fragment is shown in a widget.
+            text = esc(entry.text).replace("\n", "<br>")
+            parts.append(f'<dt>{esc(entry.label)}</dt><dd class="learner-text">{text}</dd>')
         parts.append("</dl></section>")
-    if not include_missing:
-        return "".join(parts)
-    parts.append(f'<section class="still-to-do"><h2>{esc(plan.label("still_to_do"))}</h2>')
-    parts.append(missing_html(plan, link_modules=link_modules))
-    parts.append("</section>")
+    if include_missing:
+        parts.append(f'<section class="still-to-do"><{h2}>{esc(plan.label("still_to_do"))}</{h2}>')
+        parts.append(missing_html(plan, link_modules=link_modules))
+        parts.append("</section>")
     return "".join(parts)
 
 
@@ -183,7 +191,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-seri
 max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;background:#fff}
 h1{font-size:1.8rem;overflow-wrap:anywhere}h2{font-size:1.3rem;margin-top:2rem;border-bottom:1px solid #ccc}
 dt{font-weight:bold;margin-top:.8rem}dd{margin:0 0 0 1rem}
-.learner-text{white-space:pre-wrap;overflow-wrap:anywhere}
+.learner-text{overflow-wrap:anywhere}
 .created,footer{color:#555}
 """.strip()
 
@@ -269,7 +277,8 @@ def download_filename(plan: CampaignPlan, extension: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", _one_line(plan.title).replace("đ", "d").replace("Đ", "D"))
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.encode("ascii", "ignore").decode("ascii").lower()).strip("-")
     slug = slug[:40].strip("-")
-    stem = f"campaign-plan-{slug}" if slug and slug != "campaign-plan" else "campaign-plan"
+    untitled = _one_line(plan.title) == plan.label("default_title")
+    stem = f"campaign-plan-{slug}" if slug and not untitled and slug != "campaign-plan" else "campaign-plan"
     return f"{stem}.{extension.lstrip('.')}"
 
 

@@ -1,0 +1,483 @@
+"""The campaign plan: section registry, build_plan, and the CampaignPlanView widget (headless)."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+from html.parser import HTMLParser
+from importlib import resources
+from pathlib import Path
+
+import docx
+import pytest
+
+from advocacy_lab.core import plan as plan_mod
+from advocacy_lab.core.drafts import FileDraftStore, MemoryDraftStore
+from advocacy_lab.core.plan import (
+    MESSAGE_BUILDER_KEY,
+    CampaignPlan,
+    PlanEntry,
+    PlanSection,
+    SectionContent,
+    build_plan,
+    load_all_drafts,
+    plan_sections,
+    register_section,
+    unregister_section,
+)
+
+SEVEN = ("objectives", "audiences", "messages", "calendar", "budget", "risks", "monitoring")
+
+FULL_MESSAGE = {
+    "problem": "Children in Hanoi breathe PM2.5 levels 4x the WHO limit.",
+    "solution": "Move school buses to electric by 2028.",
+    "ask": "Sign the petition to the People's Committee.",
+    "post": "Our kids deserve clean air 🌱 Sign now: https://example.org/air\nShare with 3 friends!",
+    "platforms": ["facebook", "x"],
+}
+
+
+def _modules() -> dict[str, dict]:
+    data = json.loads(resources.files("advocacy_lab.data").joinpath("modules.json").read_text("utf-8"))
+    return {m["id"]: m for m in data["modules"]}
+
+
+class Tags(HTMLParser):
+    """Start tags (with attributes) and text of an HTML fragment."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(source)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def named(self, name: str) -> list[dict[str, str | None]]:
+        return [attrs for tag, attrs in self.tags if tag == name]
+
+    @property
+    def all_text(self) -> str:
+        return "".join(self.text)
+
+
+# ---------------------------------------------------------------------------
+# Declared parts and the registry
+# ---------------------------------------------------------------------------
+
+
+def test_the_seven_parts_are_declared_in_plan_order():
+    assert tuple(s.id for s in plan_sections()) == SEVEN
+    orders = [s.order for s in plan_sections()]
+    assert orders == sorted(orders)
+
+
+def test_module_titles_and_links_come_from_the_course_outline():
+    modules = _modules()
+    declared = json.loads(resources.files("advocacy_lab.data").joinpath("plan_sections.json").read_text("utf-8"))
+    module_of = {row["id"]: row["module"] for row in declared["sections"]}
+    for section in plan_sections():
+        module = modules[module_of[section.id]]
+        assert section.module_title == module["title"]
+        if module["status"] == "available":
+            assert section.module_notebook == module["notebook"]
+        else:
+            assert section.module_notebook is None and section.coming_soon
+
+
+def test_linked_modules_exist_in_notebooks(repo_root: Path):
+    for section in plan_sections():
+        if section.module_notebook is not None:
+            assert (repo_root / "notebooks" / section.module_notebook).is_file(), section.module_notebook
+
+
+def test_messages_section_reads_the_message_builder_draft():
+    messages = next(s for s in plan_sections() if s.id == "messages")
+    assert messages.draft_keys == (MESSAGE_BUILDER_KEY,)
+    assert messages.module_notebook == "04-campaign-message.ipynb"
+    assert messages.build is plan_mod.build_messages_section
+
+
+def test_a_section_registered_by_a_later_module_appears_in_the_plan():
+    def build_stakeholders(drafts):
+        draft = drafts.get("stakeholders/map")
+        if not draft:
+            return None
+        return SectionContent((PlanEntry({"en": "Allies", "vi": "Đồng minh"}, draft["allies"]),))
+
+    section = PlanSection(
+        id="stakeholders",
+        title={"en": "Stakeholders", "vi": "Các bên liên quan"},
+        order=25,
+        module_notebook="02-audiences.ipynb",
+        module_title="Knowing your audiences",
+        draft_keys=("stakeholders/map",),
+        build=build_stakeholders,
+    )
+    register_section(section)
+    try:
+        ids = [s.id for s in plan_sections()]
+        assert ids.index("audiences") < ids.index("stakeholders") < ids.index("messages")
+
+        empty = build_plan({})
+        part = next(m for m in empty.missing if m.id == "stakeholders")
+        assert (part.title, part.module_notebook) == ("Stakeholders", "02-audiences.ipynb")
+
+        filled = build_plan({"stakeholders/map": {"allies": "Parents' associations"}}, lang="vi")
+        got = next(s for s in filled.sections if s.id == "stakeholders")
+        assert got.title == "Các bên liên quan"
+        assert got.content.entries == (PlanEntry("Đồng minh", "Parents' associations"),)
+        assert "stakeholders" not in [m.id for m in filled.missing]
+    finally:
+        unregister_section("stakeholders")
+    assert "stakeholders" not in [s.id for s in plan_sections()]
+
+
+def test_registering_a_declared_part_fills_it_and_unregistering_restores_it():
+    section = PlanSection(
+        id="budget",
+        title="Budget",
+        order=50,
+        module_notebook="06-budget.ipynb",
+        module_title="Budget and paid reach",
+        draft_keys=("budget/table",),
+        build=lambda drafts: SectionContent((PlanEntry("Total", str(drafts["budget/table"]["total"])),))
+        if "budget/table" in drafts
+        else None,
+    )
+    register_section(section)
+    try:
+        plan = build_plan({"budget/table": {"total": "1200 USD"}})
+        assert [s.id for s in plan.sections] == ["budget"]
+        assert plan.sections[0].content.entries[0].text == "1200 USD"
+        assert len([s for s in plan_sections() if s.id == "budget"]) == 1
+    finally:
+        unregister_section("budget")
+    budget = next(s for s in plan_sections() if s.id == "budget")
+    assert budget.coming_soon and budget.build is plan_mod.not_filled_yet
+
+
+def test_registering_the_same_id_twice_needs_replace():
+    one = PlanSection("twice", "Twice", 99, None, "Later")
+    two = PlanSection("twice", "Twice again", 99, None, "Later")
+    register_section(one)
+    try:
+        with pytest.raises(ValueError, match="already registered"):
+            register_section(two)
+        register_section(two, replace=True)
+        assert next(s for s in plan_sections() if s.id == "twice").title == "Twice again"
+    finally:
+        unregister_section("twice")
+
+
+@pytest.mark.parametrize(
+    "notebook",
+    ["../solutions/04.ipynb", "javascript:alert(1)", "04 campaign", "/etc/passwd.ipynb", "x\".ipynb", ".hidden.ipynb"],
+)
+def test_a_section_links_only_to_a_notebook_file_name(notebook):
+    with pytest.raises(ValueError, match="module_notebook"):
+        PlanSection("bad", "Bad", 1, notebook, "Bad")
+
+
+def test_a_section_needs_an_id_title_and_builder():
+    with pytest.raises(ValueError, match="id"):
+        PlanSection("", "T", 1, None, "M")
+    with pytest.raises(ValueError, match="title"):
+        PlanSection("x", "  ", 1, None, "M")
+    with pytest.raises(ValueError, match="build"):
+        PlanSection("x", "T", 1, None, "M", build="not a function")
+    with pytest.raises(ValueError, match="PlanSection"):
+        register_section({"id": "x"})
+
+
+# ---------------------------------------------------------------------------
+# build_plan
+# ---------------------------------------------------------------------------
+
+
+def test_an_empty_plan_lists_every_part_as_missing_with_its_module():
+    plan = build_plan({}, today=dt.date(2026, 3, 8))
+    assert isinstance(plan, CampaignPlan)
+    assert plan.sections == () and not plan.complete
+    assert tuple(m.id for m in plan.missing) == SEVEN
+    assert plan.title == "My campaign plan" and plan.created == dt.date(2026, 3, 8)
+    by_id = {m.id: m for m in plan.missing}
+    assert by_id["messages"].module_notebook == "04-campaign-message.ipynb"
+    assert by_id["messages"].module_title == "Crafting the campaign message"
+    assert by_id["budget"].coming_soon and by_id["budget"].module_notebook is None
+    assert by_id["budget"].module_title == "Budget and paid reach"
+    assert all(not m.started and m.details == () for m in plan.missing)
+
+
+def test_a_full_message_draft_fills_the_messages_part():
+    plan = build_plan({MESSAGE_BUILDER_KEY: FULL_MESSAGE}, title="  Clean air  ")
+    assert plan.title == "Clean air"
+    (messages,) = plan.sections
+    assert messages.id == "messages" and messages.title == "Messages"
+    texts = {e.label: e.text for e in messages.content.entries}
+    assert texts["Problem"] == FULL_MESSAGE["problem"]
+    assert texts["Call to action"] == FULL_MESSAGE["ask"]
+    assert texts["Post"] == FULL_MESSAGE["post"]
+    assert "messages" not in {m.id for m in plan.missing}
+    assert len(plan.missing) == 6
+
+
+def test_platforms_are_shown_by_name():
+    from advocacy_lab.checks import load_platforms
+
+    plan = build_plan({MESSAGE_BUILDER_KEY: FULL_MESSAGE})
+    texts = {e.label: e.text for e in plan.sections[0].content.entries}
+    platforms = load_platforms()
+    assert texts["Platforms"] == f"{platforms['facebook'].name}, {platforms['x'].name}"
+
+
+def test_a_half_done_message_is_shown_and_listed_with_what_is_missing():
+    draft = {"problem": "Air is dirty", "solution": "", "ask": "   ", "post": "", "platforms": []}
+    plan = build_plan({MESSAGE_BUILDER_KEY: draft})
+    (messages,) = plan.sections
+    assert [e.text for e in messages.content.entries] == ["Air is dirty"]
+    part = next(m for m in plan.missing if m.id == "messages")
+    assert part.started
+    assert part.details == ("Solution", "Call to action", "Post", "Platforms")
+    assert part.module_notebook == "04-campaign-message.ipynb"
+
+
+def test_vietnamese_plan_uses_vietnamese_titles_and_labels():
+    plan = build_plan({MESSAGE_BUILDER_KEY: FULL_MESSAGE}, lang="vi")
+    assert plan.title == "Kế hoạch chiến dịch của tôi"
+    assert plan.sections[0].title == "Thông điệp"
+    assert plan.sections[0].content.entries[0].label == "Vấn đề"
+    assert plan.label("still_to_do") == "Việc còn phải làm"
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        {"problem": 5, "solution": None, "ask": ["x"], "post": {"a": 1}, "platforms": "x"},
+        {"platforms": [None, 3, "x", "x"]},
+        {},
+        {"problem": "", "post": "\x00\x01"},
+    ],
+)
+def test_malformed_message_drafts_never_break_the_plan(draft):
+    plan = build_plan({MESSAGE_BUILDER_KEY: draft, "other": "not a dict"})
+    assert {m.id for m in plan.missing} >= set(SEVEN) - {"messages"}
+
+
+def test_a_failing_builder_marks_only_its_part_unreadable():
+    def broken(drafts):
+        raise KeyError("boom")
+
+    register_section(PlanSection("broken", "Broken part", 35, None, "Later", build=broken))
+    register_section(PlanSection("wrong", "Wrong type", 36, None, "Later", build=lambda d: "text"), replace=True)
+    try:
+        plan = build_plan({MESSAGE_BUILDER_KEY: FULL_MESSAGE})
+    finally:
+        unregister_section("broken")
+        unregister_section("wrong")
+    assert [s.id for s in plan.sections] == ["messages"]
+    by_id = {m.id: m for m in plan.missing}
+    assert by_id["broken"].details == ("Your saved work for this part could not be read.",)
+    assert by_id["wrong"].details == ("Your saved work for this part could not be read.",)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="lang"):
+        build_plan({}, lang="fr")
+    with pytest.raises(ValueError, match="mapping"):
+        build_plan(["not", "drafts"])
+
+
+# ---------------------------------------------------------------------------
+# Reading drafts through the DraftStore protocol
+# ---------------------------------------------------------------------------
+
+
+def test_load_all_drafts_reads_a_file_store(tmp_path):
+    store = FileDraftStore(tmp_path / "drafts.json")
+    store.save(MESSAGE_BUILDER_KEY, FULL_MESSAGE)
+    store.save("quiz/campaign-message", {"answers": {"q1": "b"}})
+    drafts = load_all_drafts(store)
+    assert drafts == {MESSAGE_BUILDER_KEY: FULL_MESSAGE, "quiz/campaign-message": {"answers": {"q1": "b"}}}
+    assert build_plan(drafts).sections[0].id == "messages"
+
+
+def test_load_all_drafts_skips_a_draft_that_cannot_be_read():
+    class HalfBroken(MemoryDraftStore):
+        def load(self, key):
+            if key == "bad":
+                raise ValueError("damaged record")
+            return super().load(key)
+
+    store = HalfBroken()
+    store.save("bad", {"x": 1})
+    store.save(MESSAGE_BUILDER_KEY, FULL_MESSAGE)
+    assert load_all_drafts(store) == {MESSAGE_BUILDER_KEY: FULL_MESSAGE}
+
+
+# ---------------------------------------------------------------------------
+# The widget, headless
+# ---------------------------------------------------------------------------
+
+HOSTILE = '<img src=x onerror=alert(1)><script>alert("x")</script> [click](javascript:alert(1)) &amp; "\'`'
+
+
+def _decode(href: str) -> tuple[str, bytes]:
+    assert href.startswith("data:")
+    meta, _, payload = href[5:].partition(",")
+    assert meta.endswith(";base64")
+    return meta[: -len(";base64")], base64.b64decode(payload, validate=True)
+
+
+def _download(view, fmt: str) -> tuple[str, str, bytes]:
+    (link,) = Tags(view._links[fmt].value).named("a")
+    mime, content = _decode(link["href"])
+    return link["download"], mime, content
+
+
+def test_view_shows_the_plan_missing_parts_and_working_downloads(tmp_path):
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    store = FileDraftStore(tmp_path / "drafts.json")
+    store.save(MESSAGE_BUILDER_KEY, dict(FULL_MESSAGE, problem=HOSTILE))
+    view = CampaignPlanView(store=store, today=dt.date(2026, 3, 8))
+
+    assert "al-plan" in view._plan_html._dom_classes
+    assert "al-plan-missing" in view._missing_html._dom_classes
+    for fmt in ("md", "html", "docx"):
+        assert f"al-download-{fmt}" in view._links[fmt]._dom_classes
+
+    shown = Tags(view._plan_html.value)
+    assert not shown.named("script") and not shown.named("img") and not shown.named("a")
+    assert HOSTILE in shown.all_text
+
+    missing = Tags(view._missing_html.value)
+    items = missing.named("li")
+    assert [i["data-part"] for i in items] == [s for s in SEVEN if s != "messages"]
+    assert missing.named("a") == []  # every other module is still coming soon: no broken links
+    assert "Budget and paid reach" in missing.all_text and "coming soon" in missing.all_text
+
+    name, mime, content = _download(view, "docx")
+    assert name == "campaign-plan.docx"
+    assert mime == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+    assert HOSTILE in paragraphs and FULL_MESSAGE["post"] in paragraphs
+
+    name, mime, content = _download(view, "html")
+    assert (name, mime) == ("campaign-plan.html", "text/html;charset=utf-8")
+    page = Tags(content.decode("utf-8"))
+    assert not page.named("script") and not page.named("img")
+    assert HOSTILE in page.all_text
+
+    name, mime, content = _download(view, "md")
+    assert (name, mime) == ("campaign-plan.md", "text/markdown;charset=utf-8")
+    assert "\\<img src=x onerror=alert(1)\\>" in content.decode("utf-8")
+    assert view.downloads["md"] == (name, content)
+
+
+def test_view_links_a_missing_part_to_its_module(tmp_path):
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    view = CampaignPlanView(store=MemoryDraftStore())
+    missing = Tags(view._missing_html.value)
+    (link,) = missing.named("a")
+    assert link["href"] == "04-campaign-message.ipynb"
+    messages_item = next(i for i in missing.named("li") if i["data-part"] == "messages")
+    assert messages_item is not None
+    assert view.plan.sections == ()
+    assert "empty so far" in view._plan_html.value
+
+
+def test_view_title_is_its_draft_and_names_the_files():
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    view = CampaignPlanView(store=MemoryDraftStore())
+    assert view.value == {"title": ""} and view.draft_key == "campaign-plan/plan"
+    view._title.value = "Clean air for Hà Nội's schools <b>"
+    assert view.value == {"title": "Clean air for Hà Nội's schools <b>"}
+    assert view.plan.title == "Clean air for Hà Nội's schools <b>"
+    name, _mime, _content = _download(view, "docx")
+    assert name == "campaign-plan-clean-air-for-ha-noi-s-schools-b.docx"
+    assert "&lt;b&gt;" in view._plan_html.value and "<b>" not in view._plan_html.value
+
+    view.value = {"title": "Restored", "unknown": 1}
+    assert view._title.value == "Restored" and view.plan.title == "Restored"
+    assert view.value == {"title": "Restored", "unknown": 1}
+
+
+def test_view_refresh_takes_drafts_or_rereads_the_store():
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    store = MemoryDraftStore()
+    view = CampaignPlanView(store=store)
+    assert view.plan.sections == ()
+    store.save(MESSAGE_BUILDER_KEY, FULL_MESSAGE)
+    assert view.plan.sections == ()  # nothing changes until the learner updates
+    view._update.click()
+    assert [s.id for s in view.plan.sections] == ["messages"]
+    plan = view.refresh({})
+    assert plan.sections == () and view.plan is plan
+
+
+def test_view_refreshes_when_a_slow_store_becomes_ready():
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    class SlowStore(MemoryDraftStore):
+        def __init__(self):
+            super().__init__()
+            self.callbacks = []
+
+        def when_ready(self, callback):
+            self.callbacks.append(callback)
+
+    store = SlowStore()
+    view = CampaignPlanView(store=store)
+    store.save(MESSAGE_BUILDER_KEY, FULL_MESSAGE)
+    assert view.plan.sections == ()
+    for callback in store.callbacks:
+        callback()
+    assert [s.id for s in view.plan.sections] == ["messages"]
+
+
+def test_view_shows_a_friendly_message_when_the_store_fails():
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    class Broken(MemoryDraftStore):
+        def keys(self):
+            raise OSError("/home/learner/.local/share/advocacy-lab/drafts.json: permission denied")
+
+    view = CampaignPlanView(store=Broken())
+    assert "something went wrong" in view.error_message
+    assert "drafts.json" not in view.error_message and "Traceback" not in view.error_message
+    assert view.refresh({MESSAGE_BUILDER_KEY: FULL_MESSAGE}).sections[0].id == "messages"
+    assert view.error_message == ""
+
+
+def test_view_refuses_a_download_too_large_for_a_data_link(monkeypatch):
+    from advocacy_lab.ui import plan as ui_plan
+
+    view = ui_plan.CampaignPlanView(store=MemoryDraftStore())
+    sizes = {fmt: len(content) for fmt, (_name, content) in view.downloads.items()}
+    assert set(sizes) == {"md", "html", "docx"}
+    # Between the Markdown and the Word file: Markdown stays a link, Word does not.
+    monkeypatch.setattr(ui_plan, "MAX_DOWNLOAD_BYTES", sizes["md"])
+    view.refresh()
+    assert set(view.downloads) == ({"md", "html"} if sizes["html"] <= sizes["md"] else {"md"})
+    shown = Tags(view._links["docx"].value)
+    assert shown.named("a") == [] and "too large" in shown.all_text
+    assert Tags(view._links["md"].value).named("a")
+
+
+def test_view_in_vietnamese():
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    view = CampaignPlanView(store=MemoryDraftStore(), drafts={MESSAGE_BUILDER_KEY: FULL_MESSAGE}, lang="vi")
+    assert "Việc còn phải làm" in view._missing_html.value
+    assert "Thông điệp" in view._plan_html.value
+    assert "Tải về" in view._links["docx"].value

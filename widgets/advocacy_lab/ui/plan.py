@@ -1,0 +1,238 @@
+"""The take-home campaign plan page: the plan so far, what is still to do, and downloads.
+
+Thin over the core: ``advocacy_lab.core.plan`` builds the plan from the drafts,
+``advocacy_lab.core.export`` renders it. Downloads are data: links in an HTML
+widget, so they work in Voila where the learner has no file browser.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from typing import Any, Mapping
+
+import ipywidgets as widgets
+
+from advocacy_lab.core.export import (
+    DOCX_MIME,
+    HTML_MIME,
+    MARKDOWN_MIME,
+    data_uri,
+    download_filename,
+    esc,
+    missing_html,
+    plan_html_body,
+    plan_to_docx,
+    plan_to_html,
+    plan_to_markdown,
+)
+from advocacy_lab.core.plan import CampaignPlan, build_plan, load_all_drafts
+from advocacy_lab.ui._component import LearnerComponent, str_or
+
+#: Largest file offered as a download link. A data: link carries the whole file
+#: (a third larger in base64) to the browser, so a runaway plan must not
+#: freeze a page on a slow connection.
+MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024
+
+TEXT = {
+    "en": {
+        "title_label": "Plan title",
+        "title_placeholder": "e.g. Clean air for Hanoi's schools",
+        "update": "Update my plan",
+        "update_tip": "Gather your latest work from every module into the plan",
+        "downloads": "Take your plan home",
+        "md": "Markdown (.md)",
+        "html": "Web page (.html)",
+        "docx": "Word (.docx)",
+        "download": "Download",
+        "too_large": "Your plan is too large to download from this page ({size} MB). "
+        "Shorten the longest texts, then update your plan.",
+        "missing_intro": "Each part links to the module where you do it, unless that module is still to come.",
+        "nothing_yet": "Your plan is empty so far. Start with any module below; your work will appear here.",
+    },
+    "vi": {
+        "title_label": "Tên kế hoạch",
+        "title_placeholder": "Ví dụ: Không khí sạch cho trường học Hà Nội",
+        "update": "Cập nhật kế hoạch",
+        "update_tip": "Tập hợp bài làm mới nhất từ mọi học phần vào kế hoạch",
+        "downloads": "Mang kế hoạch về",
+        "md": "Markdown (.md)",
+        "html": "Trang web (.html)",
+        "docx": "Word (.docx)",
+        "download": "Tải về",
+        "too_large": "Kế hoạch quá lớn để tải về từ trang này ({size} MB). "
+        "Hãy rút gọn những đoạn dài nhất rồi cập nhật kế hoạch.",
+        "missing_intro": "Mỗi phần dẫn tới học phần nơi bạn thực hiện, trừ các học phần sắp ra mắt.",
+        "nothing_yet": "Kế hoạch của bạn đang trống. Hãy bắt đầu với bất kỳ học phần nào bên dưới; "
+        "bài làm sẽ hiện ở đây.",
+    },
+}
+
+_FORMATS: tuple[tuple[str, str], ...] = (
+    ("md", MARKDOWN_MIME + ";charset=utf-8"),
+    ("html", HTML_MIME + ";charset=utf-8"),
+    ("docx", DOCX_MIME),
+)
+
+
+class CampaignPlanView(LearnerComponent):
+    """The learner's campaign plan, gathered from the drafts of every module.
+
+    ``store`` is any DraftStore (``keys()``/``load(key)``); by default the
+    one ``advocacy_lab.ui.drafts.default_store()`` picks: the learner's browser
+    under Voila, a file elsewhere. A store with ``when_ready`` (the browser
+    store loads asynchronously) refreshes the plan once it has loaded.
+    ``refresh(drafts)`` rebuilds the plan from the given drafts (or, with no
+    argument, from the store). ``value`` = {"title": str} is the plan's own draft.
+
+    In a notebook::
+
+        plan = CampaignPlanView()
+        keeper = keep_drafts(plan, store=plan.store)
+        display(keeper, plan)
+    """
+
+    def __init__(
+        self,
+        store: Any = None,
+        *,
+        drafts: Mapping[str, Mapping[str, Any]] | None = None,
+        draft_key: str = "campaign-plan/plan",
+        lang: str = "en",
+        today: _dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(draft_key=draft_key, lang=lang, **kwargs)
+        self._t = TEXT[lang]
+        self._store: Any = None
+        self._today = today
+        self._plan: CampaignPlan | None = None
+        self._downloads: dict[str, tuple[str, bytes]] = {}
+
+        self._title = widgets.Text(
+            value="",
+            description=self._t["title_label"],
+            placeholder=self._t["title_placeholder"],
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="100%", max_width="40rem"),
+        )
+        self._title.add_class("al-plan-title")
+        self._update = widgets.Button(
+            description=self._t["update"], tooltip=self._t["update_tip"], icon="refresh"
+        )
+        self._update.add_class("al-plan-update")
+        self._plan_html = widgets.HTML()
+        self._plan_html.add_class("al-plan")
+        self._missing_html = widgets.HTML()
+        self._missing_html.add_class("al-plan-missing")
+        self._links = {fmt: widgets.HTML() for fmt, _ in _FORMATS}
+        for fmt, link in self._links.items():
+            link.add_class(f"al-download-{fmt}")
+        downloads_heading = widgets.HTML(f"<h3>{html.escape(self._t['downloads'])}</h3>")
+        self._downloads_box = widgets.VBox([downloads_heading, widgets.HBox(list(self._links.values()))])
+        self._downloads_box.add_class("al-downloads")
+
+        self._title.observe(self._guard(self._on_title), names="value")
+        self._update.on_click(self._guard(lambda _button: self._rebuild(None)))
+
+        self.children = [
+            self._title,
+            self._update,
+            self._error,
+            self._plan_html,
+            self._missing_html,
+            self._downloads_box,
+        ]
+        self.add_class("al-plan-view")
+        self._sync_from_children()
+        if store is None:
+            from advocacy_lab.ui.drafts import default_store
+
+            store = default_store()
+        self.store = store
+        self.refresh(drafts)
+
+    # -- value <-> children --------------------------------------------------
+    def _read_children(self) -> dict[str, Any]:
+        return {"title": self._title.value}
+
+    def _write_children(self, value: Mapping[str, Any]) -> None:
+        self._title.value = str_or(value.get("title"), self._title.value)
+
+    def _after_restore(self) -> None:
+        self._rebuild(None)
+
+    def _on_title(self, change: Any = None) -> None:
+        self._sync_from_children()
+        self._rebuild(None)
+
+    # -- public ----------------------------------------------------------------
+    @property
+    def store(self) -> Any:
+        """The DraftStore the plan reads when refreshed without drafts."""
+        return self._store
+
+    @store.setter
+    def store(self, store: Any) -> None:
+        self._store = store
+        when_ready = getattr(store, "when_ready", None)
+        if callable(when_ready):
+            # The browser store answers only after the page has loaded it.
+            when_ready(lambda: self.refresh() if self._store is store else None)
+
+    @property
+    def plan(self) -> CampaignPlan | None:
+        """The plan as last built (None only if building it failed)."""
+        return self._plan
+
+    @property
+    def downloads(self) -> dict[str, tuple[str, bytes]]:
+        """{format: (file name, bytes)} of the files offered for download."""
+        return dict(self._downloads)
+
+    def refresh(self, drafts: Mapping[str, Mapping[str, Any]] | None = None) -> CampaignPlan | None:
+        """Rebuild the plan from ``drafts`` (or from the store) and re-render everything."""
+        return self._guard(self._rebuild)(drafts)
+
+    # -- rendering -------------------------------------------------------------
+    def _rebuild(self, drafts: Mapping[str, Mapping[str, Any]] | None) -> CampaignPlan:
+        if drafts is None:
+            drafts = load_all_drafts(self._store) if self._store is not None else {}
+        plan = build_plan(drafts, self._title.value, lang=self._lang, today=self._today)
+        self._plan = plan
+        body = plan_html_body(plan, link_modules=True, include_missing=False, top_level=3)
+        if not plan.sections:
+            body += f"<p><em>{html.escape(self._t['nothing_yet'])}</em></p>"
+        self._plan_html.value = f'<div class="al-plan-body">{body}</div>'
+        self._missing_html.value = (
+            f"<h3>{esc(plan.label('still_to_do'))}</h3>"
+            + (f"<p>{html.escape(self._t['missing_intro'])}</p>" if plan.missing else "")
+            + missing_html(plan, link_modules=True)
+        )
+        self._render_downloads(plan)
+        return plan
+
+    def _render_downloads(self, plan: CampaignPlan) -> None:
+        files = {
+            "md": plan_to_markdown(plan).encode("utf-8"),
+            "html": plan_to_html(plan).encode("utf-8"),
+            "docx": plan_to_docx(plan),
+        }
+        self._downloads = {}
+        for fmt, mime in _FORMATS:
+            content = files[fmt]
+            name = download_filename(plan, fmt)
+            label = f"{self._t['download']} {self._t[fmt]}"
+            if len(content) > MAX_DOWNLOAD_BYTES:
+                size = f"{len(content) / 1024 / 1024:.1f}"
+                self._links[fmt].value = (
+                    f'<p class="al-download-too-large">{html.escape(label)}: '
+                    f"{html.escape(self._t['too_large'].format(size=size))}</p>"
+                )
+                continue
+            self._downloads[fmt] = (name, content)
+            uri = data_uri(content, mime)
+            self._links[fmt].value = (
+                f'<a class="al-download-link" download="{esc(name)}" href="{esc(uri)}">'
+                f"{html.escape(label)}</a>"
+            )
