@@ -380,8 +380,10 @@ class FileDraftStore:
     ``drafts.json.corrupt-YYYYmmdd-HHMMSS`` and ``notice`` tells the learner.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, show_path: bool = True) -> None:
         self.path = Path(path) if path is not None else default_drafts_path()
+        # On a shared server the learner should not be shown server paths.
+        self._where = str(self.path) if show_path else "the drafts file on the server"
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.notice = ""
         self.backups: list[Path] = []
@@ -421,7 +423,7 @@ class FileDraftStore:
             self._write_locked({})
 
     def describe(self) -> str:
-        return f"Your work is saved as you type, to {self.path}."
+        return f"Your work is saved as you type, to {self._where}."
 
     # -- internals -------------------------------------------------------
     @contextlib.contextmanager
@@ -436,7 +438,7 @@ class FileDraftStore:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise DraftStoreError(
-                f"Your drafts cannot be saved: the folder {self.path.parent} cannot be created ({exc.strerror})."
+                f"Your drafts cannot be saved: the folder for {self._where} cannot be created ({exc.strerror})."
             ) from exc
 
     def _read_bytes(self) -> bytes | None:
@@ -447,7 +449,7 @@ class FileDraftStore:
         except IsADirectoryError:
             return b""  # unreadable as a drafts file: put aside like any other
         except OSError as exc:
-            raise DraftStoreError(f"Your saved drafts in {self.path} cannot be read ({exc.strerror}).") from exc
+            raise DraftStoreError(f"Your saved drafts in {self._where} cannot be read ({exc.strerror}).") from exc
 
     def _read_all(self) -> dict[str, dict[str, Any]]:
         # Reading needs no lock: the file is only ever replaced whole, by rename.
@@ -484,7 +486,7 @@ class FileDraftStore:
             os.replace(self.path, backup)
         except OSError as exc:
             raise DraftStoreError(
-                f"Your saved drafts file {self.path} could not be read, and could not be put aside "
+                f"Your saved drafts file ({self._where}) could not be read, and could not be put aside "
                 f"({exc.strerror}). It was left untouched, and new changes are not being saved."
             ) from exc
         _fsync_dir(self.path.parent)
@@ -506,7 +508,7 @@ class FileDraftStore:
             _fsync_dir(directory)
         except OSError as exc:
             raise DraftStoreError(
-                f"Your latest change could not be saved to {self.path} ({exc.strerror or exc})."
+                f"Your latest change could not be saved to {self._where} ({exc.strerror or 'error'})."
             ) from exc
         finally:
             if tmp_name is not None:
