@@ -631,3 +631,26 @@ def test_message_builder_draft_survives_and_starts_over(tmp_path):
     keeper._confirm_yes.click()
     assert _find(builder, "al-post-text").value == "" and _find(builder, "al-problem").value == ""
     assert store.load(builder.draft_key) is None
+
+
+def test_quiz_answers_survive_a_restart_and_start_over_clears_them(tmp_path):
+    from advocacy_lab.ui.quiz import Quiz
+
+    store = FileDraftStore(tmp_path / "drafts.json")
+    quiz = Quiz()
+    keeper = keep_drafts(quiz, store=store)
+    first, second = quiz.questions[0], quiz.questions[1]
+    quiz.answer(first.id, 1)
+    quiz.answer(second.id, 0)
+    assert store.load(quiz.draft_key) == {"answers": {first.id: 1, second.id: 0}}
+
+    again = Quiz()
+    keep_drafts(again, store=FileDraftStore(tmp_path / "drafts.json"))
+    assert again.value == {"answers": {first.id: 1, second.id: 0}}
+    assert again.check()[first.id].passed == quiz.check()[first.id].passed
+
+    start_over(keeper)
+    assert store.load(quiz.draft_key) is not None  # not before "Yes"
+    keeper._confirm_yes.click()
+    assert quiz.value == {"answers": {}}
+    assert store.load(quiz.draft_key) is None
