@@ -6,6 +6,7 @@ campaign plan and later progress tracking read one source of truth.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -70,6 +71,19 @@ def assignments(root: Path) -> tuple[str, ...]:
     )
 
 
+def nbgrader_env() -> dict[str, str]:
+    """The environment for running nbgrader from this Python.
+
+    nbgrader runs the ``alembic`` executable by name to set up its gradebook,
+    so this interpreter's scripts folder must be on PATH even when the venv is
+    not activated (e.g. ``.venv/bin/advocacy-lab release``).
+    """
+    env = dict(os.environ)
+    scripts = str(Path(sys.executable).parent)
+    env["PATH"] = scripts + os.pathsep + env.get("PATH", "")
+    return env
+
+
 def release_exercises(root: Path) -> list[str]:
     """Regenerate ``exercises/`` from ``solutions/`` with ``nbgrader generate_assignment``.
 
@@ -90,7 +104,7 @@ def release_exercises(root: Path) -> list[str]:
             "--force",
             f"--CourseDirectory.root={root}",
         ]
-        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=nbgrader_env())
         if proc.returncode != 0:
             raise RuntimeError(
                 f"nbgrader generate_assignment {name} failed:\n{proc.stdout}\n{proc.stderr}"
