@@ -481,3 +481,40 @@ def test_view_in_vietnamese():
     assert "Việc còn phải làm" in view._missing_html.value
     assert "Thông điệp" in view._plan_html.value
     assert "Tải về" in view._links["docx"].value
+
+
+# ---------------------------------------------------------------------------
+# The lesson notebook, run by a real kernel
+# ---------------------------------------------------------------------------
+
+
+def test_notebook_is_stored_clean_and_starts_with_what_you_will_have(repo_root: Path):
+    import nbformat
+
+    nb = nbformat.read(repo_root / "notebooks" / "09-campaign-plan.ipynb", as_version=4)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert nb.cells[0].cell_type == "markdown" and "By the end" in nb.cells[0].source
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.slow
+def test_notebook_runs_and_shows_the_plan_from_saved_drafts(repo_root: Path, tmp_path, monkeypatch):
+    import nbclient
+    import nbformat
+
+    monkeypatch.setenv("ADVOCACY_LAB_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ADVOCACY_LAB_DRAFT_STORE", "file")
+    FileDraftStore(tmp_path / "drafts.json").save(MESSAGE_BUILDER_KEY, FULL_MESSAGE)
+    nb = nbformat.read(repo_root / "notebooks" / "09-campaign-plan.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("print([s.id for s in plan.plan.sections], len(plan.plan.missing))"))
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(repo_root / "notebooks")}}
+    )
+    client.execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    views = [o for o in outputs if o.output_type == "display_data"]
+    assert [o.data["text/plain"].split("(")[0] for o in views] == ["DraftKeeper", "CampaignPlanView"]
+    assert outputs[-1].text.strip() == "['messages'] 6"
