@@ -420,15 +420,14 @@ def _platform_list(value: Any) -> str:
 
 
 def _platform_names() -> dict[str, str]:
-    # platforms.json (helper CORE's data file) is the one source of platform names.
+    # The platform table (advocacy_lab.checks, data/platforms) is the one
+    # source of platform names. Imported only when a draft names platforms.
     try:
-        data = _read_json("platforms.json")
-    except (FileNotFoundError, ValueError):
+        from advocacy_lab.checks import load_platforms
+    except ImportError:  # pragma: no cover - only while the checks package is absent
+        log.warning("advocacy_lab.checks is not available: platforms shown by id")
         return {}
-    rows = data.get("platforms", data) if isinstance(data, dict) else data
-    if isinstance(rows, dict):
-        rows = [dict(v, id=k) if isinstance(v, dict) else {} for k, v in rows.items()]
-    return {r["id"]: r.get("name", r["id"]) for r in rows if isinstance(r, dict) and "id" in r}
+    return {pid: platform.name for pid, platform in load_platforms().items()}
 
 
 # (label, draft field) of the message builder, in plan order.
