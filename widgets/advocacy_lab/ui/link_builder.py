@@ -60,6 +60,8 @@ class TrackingLinkBuilder(LearnerComponent):
     wrong, in which case the core's message is shown.
     """
 
+    draft_title = "Your tracked link"
+
     def __init__(
         self,
         *,

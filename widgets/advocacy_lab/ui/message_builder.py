@@ -108,6 +108,8 @@ class MessageBuilder(LearnerComponent):
     ``check()`` returns {platform id: Feedback} for the chosen platforms.
     """
 
+    draft_title = "Your message box and post"
+
     def __init__(
         self,
         *,
@@ -233,9 +235,10 @@ class MessageBuilder(LearnerComponent):
 
     def _refresh(self) -> None:
         """Live update: re-check once there is something to check."""
-        if self._post.value or self._feedback:
+        if self._post.value:
             self.check()
-        else:
+        else:  # an emptied post (or "Start over") goes back to the invitation
+            self._feedback = {}
             self._feedback_html.value = self._waiting_html()
 
     # -- public API -------------------------------------------------------------

@@ -37,6 +37,8 @@ class Quiz(LearnerComponent):
     ``check()`` returns {question id: Feedback} for the answered questions.
     """
 
+    draft_title = "Your quiz answers"
+
     def __init__(
         self,
         questions: Iterable[QuizQuestion] | None = None,
