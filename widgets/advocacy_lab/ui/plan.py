@@ -36,6 +36,7 @@ MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024
 TEXT = {
     "en": {
         "title_label": "Plan title",
+        "draft_title": "your campaign plan's title",
         "title_placeholder": "e.g. Clean air for Hanoi's schools",
         "update": "Update my plan",
         "update_tip": "Gather your latest work from every module into the plan",
@@ -51,6 +52,7 @@ TEXT = {
     },
     "vi": {
         "title_label": "Tên kế hoạch",
+        "draft_title": "tên kế hoạch chiến dịch",
         "title_placeholder": "Ví dụ: Không khí sạch cho trường học Hà Nội",
         "update": "Cập nhật kế hoạch",
         "update_tip": "Tập hợp bài làm mới nhất từ mọi học phần vào kế hoạch",
@@ -103,6 +105,7 @@ class CampaignPlanView(LearnerComponent):
     ) -> None:
         super().__init__(draft_key=draft_key, lang=lang, **kwargs)
         self._t = TEXT[lang]
+        self.draft_title = self._t["draft_title"]  # how the drafts keeper names this draft
         self._store: Any = None
         self._today = today
         self._plan: CampaignPlan | None = None
