@@ -342,3 +342,16 @@ def test_course_map_links_available_modules_only(repo_root: Path):
 def test_course_map_progress_badges():
     cmap = CourseMap(progress={"campaign-message": "started"})
     assert "Started" in all_html(cmap)
+
+
+def test_emptied_post_says_so_but_a_fresh_or_restarted_one_invites(builder):
+    feedback = one(builder, "al-feedback")
+    assert "text.empty" not in feedback.value and "al-waiting" in feedback.value
+    one(builder, "al-post-text").value = READY_POST
+    one(builder, "al-post-text").value = ""  # the learner deleted everything
+    assert "text.empty" in feedback.value
+    builder.value = {}  # "Start over" restores the blank draft
+    assert one(builder, "al-post-text").value == READY_POST or "al-waiting" in feedback.value
+    builder.value = {"problem": "", "solution": "", "ask": "", "post": "", "platforms": ["x"]}
+    assert one(builder, "al-post-text").value == ""
+    assert "al-waiting" in feedback.value and "text.empty" not in feedback.value

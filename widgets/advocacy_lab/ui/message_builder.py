@@ -222,7 +222,12 @@ class MessageBuilder(LearnerComponent):
                 cb.value = pid in chosen
 
     def _after_restore(self) -> None:
-        self._refresh()
+        # A restored (or started-over) empty post shows the invitation, not an error.
+        if self._post.value:
+            self.check()
+        else:
+            self._feedback = {}
+            self._feedback_html.value = self._waiting_html()
 
     # -- callbacks ------------------------------------------------------------
     def _on_post(self, change: Any = None) -> None:
@@ -235,10 +240,10 @@ class MessageBuilder(LearnerComponent):
 
     def _refresh(self) -> None:
         """Live update: re-check once there is something to check."""
-        if self._post.value:
+        # Once checked, keep checking: emptying the post says so (text.empty).
+        if self._post.value or self._feedback:
             self.check()
-        else:  # an emptied post (or "Start over") goes back to the invitation
-            self._feedback = {}
+        else:
             self._feedback_html.value = self._waiting_html()
 
     # -- public API -------------------------------------------------------------
