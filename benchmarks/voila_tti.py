@@ -112,19 +112,29 @@ def write_bare_notebook(folder: Path) -> None:
 
 
 class Server:
-    def __init__(self, name: str, root: Path, log_dir: Path):
+    def __init__(self, name: str, root: Path, log_dir: Path, plain_voila: bool = False):
         self.name = name
         self.root = root
         self.port = free_port()
         self.log = log_dir / f"{name}.log"
         self.url = f"http://127.0.0.1:{self.port}"
-        code = (
-            "import sys; from pathlib import Path; from advocacy_lab.server.launch import serve; "
-            f"sys.exit(serve(port={self.port}, open_browser=False, root=Path({str(root)!r})))"
-        )
+        if plain_voila:
+            # Upstream standalone Voila with compression asked for on the command line,
+            # the way that was reported not to work.
+            cmd = [
+                sys.executable, "-m", "voila", str(root / "notebooks"), "--no-browser",
+                f"--port={self.port}", "--Voila.ip=127.0.0.1",
+                "--Voila.tornado_settings={'compress_response': True}",
+            ]
+        else:
+            code = (
+                "import sys; from pathlib import Path; from advocacy_lab.server.launch import serve; "
+                f"sys.exit(serve(port={self.port}, open_browser=False, root=Path({str(root)!r})))"
+            )
+            cmd = [sys.executable, "-c", code]
         self._out = self.log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", code],
+            cmd,
             cwd=root,
             stdout=self._out,
             stderr=subprocess.STDOUT,
@@ -137,7 +147,7 @@ class Server:
     def pool_fills(self, notebook: str) -> int:
         return self.log_text().count(f"Kernel pool of {notebook} is filled")
 
-    def wait_ready(self, notebooks: list[str], budget: Budget, timeout: float = 180) -> None:
+    def wait_ready(self, notebooks: list[str], budget: Budget, timeout: float = 180, pools: bool = True) -> None:
         """Until / answers and every notebook's preheated kernel is ready."""
         import urllib.error
         import urllib.request
@@ -153,7 +163,7 @@ class Server:
             except OSError:
                 time.sleep(0.25)
                 continue
-            if all(self.pool_fills(nb) >= 1 for nb in notebooks):
+            if not pools or all(self.pool_fills(nb) >= 1 for nb in notebooks):
                 return
             time.sleep(0.25)
         raise RuntimeError(f"{self.name} server not ready in time:\n{self.log_text()[-3000:]}")
@@ -305,6 +315,14 @@ def markdown(result: dict) -> str:
             f"{bare['bytes_decoded'] / 1024:.0f} KB of content."
             if bare
             else ""
+        )
+        + (
+            " The same bare page from upstream `voila` with "
+            "`--Voila.tornado_settings={'compress_response': True}`, in the same run: "
+            f"{plain['bytes_transferred'] / 1024:.0f} KB on the wire, document encoding "
+            f"{plain['document_encoding'] or 'none'}, compressed JS/CSS {plain['assets_compressed']}/{plain['assets_total']}."
+            if (plain := result.get("plain_voila_bare"))
+            else ""
         ),
         MARK_END,
     ]
@@ -360,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     failures: dict[str, list[str]] = {name: [] for name in samples}
     incomplete = ""
     browser_version = ""
+    plain_visit = None
     with tempfile.TemporaryDirectory(prefix="voila-tti-") as tmp:
         tmp = Path(tmp)
         bare_root = tmp / "bare"
@@ -395,6 +414,16 @@ def main(argv: list[str] | None = None) -> int:
                                   f"{sample['bytes_transferred'] / 1024:.0f} KB", flush=True)
                             # The next visit should meet a preheated kernel, as a learner would.
                             server.wait_refill(name, fills, timeout=min(90, max(0, budget.left())))
+                    # Page weight of the same bare page from upstream Voila with
+                    # --Voila.tornado_settings={'compress_response': True}.
+                    budget.check()
+                    plain = Server("plain-voila", bare_root, tmp, plain_voila=True)
+                    try:
+                        plain.wait_ready([BARE], budget, pools=False)
+                        plain_visit = visit(browser, f"{plain.url}/voila/render/{BARE}", BARE_SELECTOR,
+                                            max(1.0, min(args.visit_timeout, budget.left())) * 1000)
+                    finally:
+                        plain.stop()
                 finally:
                     browser.close()
         except OutOfTime:
@@ -423,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         "samples": samples,
         "failures": failures,
         "incomplete": incomplete,
+        "plain_voila_bare": plain_visit,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
