@@ -41,6 +41,7 @@ TEXT = {
         "what to fix, and a copy-ready version.",
         "no_platforms": "Pick at least one platform to check your post for.",
         "length": "Length on {name}",
+        "over": "{n} too many",
         "preview": "People see this before “more”:",
         "copy": "Copy-ready post for {name}:",
         "copy_label": "Copy-ready post for {name}",
@@ -68,6 +69,7 @@ TEXT = {
         "điều cần sửa và một bản sẵn sàng để sao chép.",
         "no_platforms": "Hãy chọn ít nhất một nền tảng để kiểm tra.",
         "length": "Độ dài trên {name}",
+        "over": "thừa {n}",
         "preview": "Người xem thấy phần này trước chữ “thêm”:",
         "copy": "Bản sẵn sàng để sao chép cho {name}:",
         "copy_label": "Bài đăng sẵn sàng cho {name}",
@@ -77,16 +79,17 @@ TEXT = {
 }
 
 
-def _length_bar(length: int, limit: int, name: str, caption: str) -> str:
+def _length_bar(length: int, limit: int, caption: str, over_text: str) -> str:
     """An accessible bar with the count, e.g. "247 / 280"; red when over."""
     ratio = length / limit if limit else 1.0
     width = max(0.0, min(ratio, 1.0)) * 100
     colour = "#1e6b2f" if ratio <= 0.9 else ("#8a5a00" if ratio <= 1.0 else "#b00020")
     over = " al-length-over" if ratio > 1.0 else ""
     label = html.escape(caption)
+    extra = f" ({html.escape(over_text.format(n=f'{length - limit:,}'))})" if length > limit else ""
     return (
         f'<div class="al-length-bar{over}" data-length="{length}" data-limit="{limit}">'
-        f'<div style="font-size:0.9em">{label}: <strong>{length:,} / {limit:,}</strong></div>'
+        f'<div style="font-size:0.9em">{label}: <strong>{length:,} / {limit:,}</strong>{extra}</div>'
         f'<div role="progressbar" aria-label="{label}" aria-valuemin="0" '
         f'aria-valuemax="{limit}" aria-valuenow="{min(length, limit)}" '
         f'style="background:#e6e6e6;height:0.6em;border-radius:0.3em;max-width:30em">'
@@ -299,7 +302,7 @@ class MessageBuilder(LearnerComponent):
             f'style="border-left:4px solid {"#1e6b2f" if fb.passed else "#b00020"};'
             f'padding:0.3em 0.8em;margin:0.6em 0">',
             render_status(fb.passed, platform_name=name, lang=self._lang),
-            _length_bar(length, limit, name, t["length"].format(name=name)),
+            _length_bar(length, limit, t["length"].format(name=name), t["over"]),
             render_findings(fb.findings, lang=self._lang),
         ]
         preview_chars = fb.metrics.get("preview_chars") or getattr(platform, "preview_chars", None)
