@@ -16,8 +16,8 @@ records:
   the JavaScript/CSS that make up most of the weight).
 
 Between visits it waits until the server has refilled its preheated kernel for
-that notebook (the server logs it), so each visit meets the state a learner
-meets. Everything is bounded by --budget seconds.
+that notebook (the server logs it) and the machine is idle again, so each visit
+meets the state a learner meets; the order of the pages rotates between runs. Everything is bounded by --budget seconds.
 
 Results: printed, saved as JSON (benchmarks/results/voila_tti.json) and written
 into docs/performance.md between markers, with the command that produced them.
@@ -185,6 +185,30 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         self._out.close()
+
+
+def cpu_idle_fraction(window: float = 0.5) -> float:
+    def snapshot():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+    idle0, total0 = snapshot()
+    time.sleep(window)
+    idle1, total1 = snapshot()
+    return (idle1 - idle0) / max(1, total1 - total0)
+
+
+def settle(budget: Budget, timeout: float = 30, idle: float = 0.8) -> None:
+    """Wait (bounded) until the machine is mostly idle: a refilled kernel pool is
+    still executing its notebook after the server reports it started."""
+    end = time.monotonic() + min(timeout, max(0.0, budget.left()))
+    while time.monotonic() < end:
+        try:
+            if cpu_idle_fraction() >= idle:
+                return
+        except OSError:  # no /proc/stat: not Linux
+            return
 
 
 # -- one visit -----------------------------------------------------------------------------
@@ -395,9 +419,13 @@ def main(argv: list[str] | None = None) -> int:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 browser_version = browser.version
                 try:
+                    pages_order = [BARE, *notebooks]
                     for run in range(args.runs):
-                        for name in [BARE, *notebooks]:
+                        # Rotate the order so that no page always follows the same one.
+                        shift = run % len(pages_order)
+                        for name in pages_order[shift:] + pages_order[:shift]:
                             budget.check()
+                            settle(budget)
                             server = servers["bare"] if name == BARE else servers["course"]
                             selector = BARE_SELECTOR if name == BARE else READY_SELECTORS.get(name, DEFAULT_SELECTOR)
                             fills = server.pool_fills(name)
