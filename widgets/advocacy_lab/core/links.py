@@ -1,0 +1,95 @@
+"""Campaign links: UTM tracking parameters and link inspection."""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
+
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
+
+# Public link shorteners: the reader cannot see where these lead.
+SHORTENERS = frozenset(
+    {
+        "bit.ly", "bitly.com", "t.co", "tinyurl.com", "goo.gl", "ow.ly", "buff.ly", "is.gd",
+        "rebrand.ly", "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy", "s.id", "lnkd.in",
+        "fb.me", "t.ly", "v.gd", "shorte.st", "bl.ink",
+    }
+)
+
+
+def _clean_part(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be text, not {type(value).__name__}")
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{name} is empty: give a short label such as 'facebook' or 'water-2026'")
+    return value
+
+
+def build_tracking_link(url: str, source: str, medium: str, campaign: str) -> str:
+    """``url`` with utm_source, utm_medium and utm_campaign added.
+
+    Keeps the existing query and fragment, replaces utm_ values already there,
+    and percent-encodes the values. Raises ValueError with a plain message when
+    the link is malformed or a part is empty.
+    """
+    if not isinstance(url, str):
+        raise TypeError(f"url must be text, not {type(url).__name__}")
+    url = url.strip()
+    if not url:
+        raise ValueError("the link is empty: paste the full address, starting with https://")
+    if any(ch.isspace() for ch in url):
+        raise ValueError("the link contains spaces: copy it again from the browser's address bar")
+    values = {
+        "utm_source": _clean_part(source, "source"),
+        "utm_medium": _clean_part(medium, "medium"),
+        "utm_campaign": _clean_part(campaign, "campaign"),
+    }
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ValueError(f"the link {url!r} is malformed ({exc})") from None
+    if not parts.scheme:
+        raise ValueError(
+            f"the link {url!r} has no scheme: it must start with https:// (or http://)"
+        )
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(
+            f"the link must be a web address starting with https:// or http://, not {parts.scheme}:"
+        )
+    if not parts.hostname or "." not in parts.hostname.strip("."):
+        raise ValueError(f"the link {url!r} has no website name (such as example.org)")
+    # Keep the existing parameters byte for byte; drop only the utm_ ones we replace.
+    kept = [
+        segment
+        for segment in parts.query.split("&")
+        if segment and unquote_plus(segment.split("=", 1)[0]).strip().lower() not in UTM_KEYS
+    ]
+    added = urlencode(list(values.items()), quote_via=quote, safe="")
+    query = "&".join(kept + [added])
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, parts.fragment))
+
+
+def _split(url: str):
+    try:
+        return urlsplit(url if "://" in url[:12] else "https://" + url)
+    except ValueError:
+        return None
+
+
+def has_utm(url: str) -> bool:
+    """True when the link carries at least one utm_ parameter."""
+    parts = _split(url)
+    if parts is None:
+        return False
+    return any(key.lower().startswith("utm_") for key, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
+def is_shortened(url: str) -> bool:
+    parts = _split(url)
+    if parts is None:
+        return False
+    try:
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    return host.removeprefix("www.") in SHORTENERS
