@@ -355,3 +355,19 @@ def test_emptied_post_says_so_but_a_fresh_or_restarted_one_invites(builder):
     builder.value = {"problem": "", "solution": "", "ask": "", "post": "", "platforms": ["x"]}
     assert one(builder, "al-post-text").value == ""
     assert "al-waiting" in feedback.value and "text.empty" not in feedback.value
+
+
+def test_lesson_widgets_keep_the_kernel_lean():
+    """Voila kernels import these on every page: no plotting or document libraries."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import advocacy_lab.ui.message_builder, advocacy_lab.ui.link_builder\n"
+        "import advocacy_lab.ui.quiz, advocacy_lab.ui.course_map\n"
+        "heavy = [m for m in ('matplotlib', 'pandas', 'docx', 'nbgrader') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
