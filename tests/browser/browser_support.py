@@ -4,6 +4,8 @@ from __future__ import annotations
 import http.client
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,3 +34,19 @@ def http_get(port: int, path: str, headers: dict | None = None, timeout: float =
         conn.close()
 
 
+def only_platform(page, pid: str) -> None:
+    """Tick the platform with id ``pid`` (class ``al-platform-<pid>``) and untick the others.
+
+    Selected by the per-platform class, not the visible label ("X (Twitter)"),
+    which the platform table may reword.
+    """
+    boxes = page.locator(".al-platforms input[type=checkbox]")
+    expect(boxes.first).to_be_visible()
+    target = page.locator(f".al-platforms .al-platform-{pid} input[type=checkbox]")
+    expect(target).to_have_count(1)
+    target.set_checked(True)
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        mine = box.evaluate(f"(el) => !!el.closest('.al-platform-{pid}')")
+        if not mine:
+            box.set_checked(False)

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import ROOT, UPDATE_TIMEOUT_MS, http_get
+from browser_support import ROOT, UPDATE_TIMEOUT_MS, http_get, only_platform
 
 pytestmark = pytest.mark.browser
 
@@ -51,19 +51,9 @@ def test_rendered_pages_carry_no_source_code(server):
 # -- the message builder ------------------------------------------------------------------
 
 
-def only_platform(page, name: str) -> None:
-    """Tick the platform called ``name`` and untick the others."""
-    boxes = page.locator(".al-platforms input[type=checkbox]")
-    expect(boxes.first).to_be_visible()
-    for i in range(boxes.count()):
-        box = boxes.nth(i)
-        label = box.locator("xpath=..").inner_text().strip()
-        box.set_checked(label == name)
-
-
 def test_post_too_long_for_x_then_fixed(page, open_app):
     open_app(page, MODULE, ".al-post-text textarea")
-    only_platform(page, "X")
+    only_platform(page, "x")
     post = page.locator(".al-post-text textarea")
     feedback = page.locator(".al-feedback")
 
@@ -93,7 +83,7 @@ def test_hostile_text_shows_as_text_and_runs_nothing(page, open_app):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     open_app(page, MODULE, ".al-post-text textarea")
-    only_platform(page, "X")
+    only_platform(page, "x")
     post = page.locator(".al-post-text textarea")
     feedback = page.locator(".al-feedback")
 
