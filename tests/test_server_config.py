@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import tornado.web
+from traitlets.config import Config
 
 from advocacy_lab.server import launch
 from advocacy_lab.server.app import (
@@ -222,3 +223,115 @@ def test_cli_serve_calls_launch_serve(monkeypatch):
     assert cli.main(["serve", "--port", "9999", "--no-browser"]) == 0
     assert seen["port"] == 9999 and seen["open_browser"] is False
     assert Path(seen["root"]).joinpath("notebooks").is_dir()
+
+
+# -- room options: pool sizes and cull timings ------------------------------------------
+
+
+def test_parse_pool_sizes_default_and_per_notebook():
+    assert launch.parse_pool_sizes(None) == {}
+    assert launch.parse_pool_sizes(["2", "04-campaign-message.ipynb=35", "sub/a.ipynb = 3"]) == {
+        "default": 2,
+        "04-campaign-message.ipynb": 35,
+        "sub/a.ipynb": 3,
+    }
+
+
+@pytest.mark.parametrize(
+    "spec,problem",
+    [
+        ("many", "not a whole number"),
+        ("-1", "from 0 to"),
+        ("100000", "from 0 to"),
+        ("04-campaign-message.ipynb=", "not a whole number"),
+        ("../solutions/x.ipynb=3", "not a notebook path"),
+        ("notes.md=3", "not a notebook path"),
+        (".hidden.ipynb=3", "not a notebook path"),
+    ],
+)
+def test_parse_pool_sizes_names_the_problem(spec, problem):
+    with pytest.raises(ValueError, match=problem):
+        launch.parse_pool_sizes([spec])
+
+
+def test_build_argv_without_room_options_leaves_voila_json_alone(tmp_path):
+    argv = launch.build_argv(9123, False, tmp_path)
+    assert not any("pool" in a or "cull" in a for a in argv)
+
+
+def test_build_argv_room_options(tmp_path):
+    argv = launch.build_argv(
+        9123, False, tmp_path,
+        pool_sizes={"04-campaign-message.ipynb": 35},
+        cull_timeout=20, cull_interval=5,
+    )
+    assert "--MappingKernelManager.cull_idle_timeout=20" in argv
+    assert "--MappingKernelManager.cull_interval=5" in argv
+    assert not any("pool" in a for a in argv)  # per-notebook pools go through pool_config
+    assert "--VoilaConfiguration.default_pool_size=4" in launch.build_argv(
+        9123, False, tmp_path, pool_sizes={"default": 4}
+    )
+
+
+def test_pool_config_per_notebook_keeps_the_default_pool():
+    assert launch.pool_config(None) is None
+    assert launch.pool_config({"default": 2}) is None  # that one is a plain option
+    # The default pool stays the configured one when only one notebook is named.
+    assert launch.pool_config({"04-campaign-message.ipynb": 35}) == {
+        "VoilaKernelManager": {
+            "kernel_pools_config": {
+                "default": {"pool_size": VOILA_CONF["default_pool_size"]},
+                "04-campaign-message.ipynb": {"pool_size": 35},
+            }
+        }
+    }
+
+
+@pytest.mark.parametrize("bad", [0, -5, float("nan")])
+def test_build_argv_refuses_bad_cull_seconds(tmp_path, bad):
+    with pytest.raises(ValueError, match="seconds above 0"):
+        launch.build_argv(9123, False, tmp_path, cull_timeout=bad)
+
+
+def test_room_options_reach_the_kernel_manager(tmp_path, monkeypatch):
+    """Pools and cull timings given on the command line win over voila.json."""
+    (tmp_path / "notebooks").mkdir()  # empty: the preheating manager starts no kernel
+    monkeypatch.chdir(tmp_path)
+    app = AdvocacyVoila()
+    sizes = launch.parse_pool_sizes(["3", "04-campaign-message.ipynb=35"])
+    try:
+        # As launch.serve does it.
+        app.initialize(launch.build_argv(9123, False, tmp_path, pool_sizes=sizes, cull_timeout=20, cull_interval=5))
+        app.update_config(Config(launch.pool_config(sizes)))
+        app.init_settings()
+        km = app.kernel_manager
+        assert app.voila_configuration.default_pool_size == 3
+        assert km.cull_idle_timeout == 20
+        assert km.cull_interval == 5
+        assert km.kernel_pools_config["04-campaign-message.ipynb"]["pool_size"] == 35
+        assert km.kernel_pools_config["default"]["pool_size"] == 3
+        # The other security settings still come from voila.json.
+        assert app.voila_configuration.show_tracebacks is False
+    finally:
+        AdvocacyVoila.clear_instance()
+
+
+def test_serve_refuses_a_bad_pool_size_clearly(tmp_path, capsys):
+    (tmp_path / "notebooks").mkdir()
+    assert launch.serve(port=9, open_browser=False, root=tmp_path, pool_sizes=["lots"]) == 2
+    assert "not a whole number" in capsys.readouterr().err
+
+
+def test_cli_serve_passes_room_options(monkeypatch):
+    from advocacy_lab import cli
+
+    seen = {}
+    monkeypatch.setattr(launch, "serve", lambda **kw: seen.update(kw) or 0)
+    argv = ["serve", "--no-browser", "--pool-size", "2", "--pool-size", "04-campaign-message.ipynb=35",
+            "--cull-timeout", "20", "--cull-interval", "5"]
+    assert cli.main(argv) == 0
+    assert seen["pool_sizes"] == ["2", "04-campaign-message.ipynb=35"]
+    assert seen["cull_timeout"] == 20 and seen["cull_interval"] == 5
+    seen.clear()
+    assert cli.main(["serve", "--no-browser"]) == 0
+    assert seen["pool_sizes"] is None and seen["cull_timeout"] is None and seen["cull_interval"] is None

@@ -21,7 +21,14 @@ def project_root() -> Path:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from advocacy_lab.server.launch import serve
 
-    return serve(port=args.port, open_browser=not args.no_browser, root=project_root())
+    return serve(
+        port=args.port,
+        open_browser=not args.no_browser,
+        root=project_root(),
+        pool_sizes=args.pool_size,
+        cull_timeout=args.cull_timeout,
+        cull_interval=args.cull_interval,
+    )
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
@@ -45,6 +52,22 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve the course with Voila (notebooks/ only)")
     serve.add_argument("--port", type=int, default=8866)
     serve.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    serve.add_argument(
+        "--pool-size",
+        action="append",
+        metavar="[NOTEBOOK=]N",
+        help="preheated kernels per notebook (N), or for one notebook (NOTEBOOK.ipynb=N); "
+        "repeatable. For a room of 35 on one module: --pool-size 04-campaign-message.ipynb=35",
+    )
+    serve.add_argument(
+        "--cull-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="shut down a kernel idle and disconnected this long (default from voila.json: 300)",
+    )
+    serve.add_argument(
+        "--cull-interval", type=float, metavar="SECONDS", help="how often to look for such kernels (default 30)"
+    )
     serve.set_defaults(func=_cmd_serve)
 
     rules = sub.add_parser("rules", help="print the table of all check rules (Markdown)")
