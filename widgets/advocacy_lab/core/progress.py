@@ -1,0 +1,181 @@
+"""Where a learner is in the course: each module not started, started, finished or coming soon.
+
+Pure: plain functions over the learner's drafts (``{draft key: saved value}``)
+and the module list. What counts as *started* and *finished* is data, declared
+per module in ``data/modules.json`` under ``"progress"`` and parsed by
+``advocacy_lab.course`` into a ``ProgressRule``:
+
+- ``drafts``: the drafts the module keeps. For each, ``started_by`` names the
+  fields where any learner input (text that is not blank, a chosen answer)
+  means the module is *started*; ``required`` names the fields that must all be
+  filled for it to be *finished*; ``answered`` names the quiz questions that
+  the draft's ``"answers"`` must all answer for it to be *finished*.
+- ``plan_complete``: finished also needs the campaign plan to have nothing
+  left under "Still to do" (``advocacy_lab.core.plan.build_plan``).
+- ``finished_when``: the same rule in plain language, for the learner.
+
+Progress only reads the drafts: a malformed draft counts as no input, never
+raises, and is never changed, so no learner work is lost by looking at it.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Literal, Mapping, Protocol
+
+log = logging.getLogger(__name__)
+
+Status = Literal["not started", "started", "finished", "coming soon"]
+STATUSES: tuple[Status, ...] = ("not started", "started", "finished", "coming soon")
+
+#: How each status reads on the page: words, never colour alone.
+STATUS_LABELS: dict[str, str] = {
+    "finished": "✓ Finished",
+    "started": "Started",
+    "not started": "Not started",
+    "coming soon": "Not open yet (coming soon)",
+}
+
+
+@dataclass(frozen=True)
+class DraftRule:
+    """What one of a module's drafts contributes to its progress."""
+
+    key: str
+    started_by: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    answered: tuple[str, ...] = ()  # quiz question ids the draft's "answers" must answer
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not self.key.strip():
+            raise ValueError("a progress draft rule needs the draft key it reads")
+        for name in ("started_by", "required", "answered"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+                raise ValueError(f"progress rule for draft {self.key!r}: {name} must be a list of field names")
+            object.__setattr__(self, name, tuple(value))
+
+
+@dataclass(frozen=True)
+class ProgressRule:
+    """When a module counts as started and finished (see the module docstring)."""
+
+    drafts: tuple[DraftRule, ...] = ()
+    plan_complete: bool = False
+    finished_when: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "drafts", tuple(self.drafts))
+        if not self.drafts:
+            raise ValueError("a progress rule needs at least one draft: nothing else shows a learner started")
+        if not any(d.required or d.answered for d in self.drafts) and not self.plan_complete:
+            raise ValueError("a progress rule needs something to finish: required fields, answers or plan_complete")
+
+
+class ModuleLike(Protocol):
+    """What progress needs to know of a course module (``advocacy_lab.course.CourseModule``)."""
+
+    id: str
+    title: str
+    notebook: str
+    progress: ProgressRule | None
+
+    @property
+    def available(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    """One module and where the learner is in it."""
+
+    module_id: str
+    title: str
+    notebook: str
+    status: Status
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {self.status!r}")
+
+    @property
+    def label(self) -> str:
+        """The status as the learner reads it ("✓ Finished", "Started", ...)."""
+        return STATUS_LABELS[self.status]
+
+
+def has_input(value: Any) -> bool:
+    """True when ``value`` holds something the learner entered.
+
+    Text that is not blank, a chosen answer (a number), or a list/mapping
+    holding any of these. ``True``/``False`` and empty containers do not count.
+    """
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Mapping):
+        return any(has_input(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_input(v) for v in value)
+    return False
+
+
+def _answered(answers: Any, question_ids: Iterable[str]) -> bool:
+    if not isinstance(answers, Mapping):
+        return False
+    return all(has_input(answers.get(qid)) for qid in question_ids)
+
+
+def _draft(drafts: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = drafts.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _plan_complete(drafts: Mapping[str, Any]) -> bool:
+    from advocacy_lab.core.plan import build_plan  # only modules that ask for it pay for it
+
+    try:
+        return build_plan(drafts).complete
+    except Exception:  # noqa: BLE001 - a damaged draft means "not finished", never a crash
+        log.warning("could not build the campaign plan to see whether it is complete", exc_info=True)
+        return False
+
+
+def status_of(rule: ProgressRule, drafts: Mapping[str, Any]) -> Status:
+    """Where the learner is in a module with this rule: not started, started or finished."""
+    finished = all(
+        all(has_input(_draft(drafts, d.key).get(f)) for f in d.required)
+        and (not d.answered or _answered(_draft(drafts, d.key).get("answers"), d.answered))
+        for d in rule.drafts
+    )
+    if finished and rule.plan_complete:
+        finished = _plan_complete(drafts)
+    if finished:
+        return "finished"
+    started = any(has_input(_draft(drafts, d.key).get(f)) for d in rule.drafts for f in d.started_by)
+    return "started" if started else "not started"
+
+
+def module_progress(modules: Iterable[ModuleLike], drafts: Any) -> tuple[ModuleProgress, ...]:
+    """Each module's status, in the order given, from the learner's drafts.
+
+    ``drafts`` maps a draft key to its saved value; anything malformed (not a
+    mapping, a draft that is not a dict, fields of the wrong type) counts as no
+    input. An available module without a progress rule stays "not started".
+    """
+    safe = drafts if isinstance(drafts, Mapping) else {}
+    result = []
+    for module in modules:
+        if not module.available:
+            status: Status = "coming soon"
+        elif module.progress is None:
+            status = "not started"
+        else:
+            status = status_of(module.progress, safe)
+        result.append(ModuleProgress(module.id, module.title, module.notebook, status))
+    return tuple(result)
