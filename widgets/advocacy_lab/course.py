@@ -45,7 +45,7 @@ class CourseModule:
 class Course:
     """The landing page and the modules in teaching order."""
 
-    landing_title: str
+    landing_link: str  # how module pages name the link back, e.g. "Back to the list of modules"
     landing_notebook: str
     modules: tuple[CourseModule, ...]
 
@@ -93,6 +93,7 @@ def _progress_rule(data: Any, module_id: str) -> ProgressRule:
                 key=item["key"],
                 started_by=_field_list(item.get("started_by"), f"{where} {item['key']!r} started_by"),
                 required=_field_list(item.get("required"), f"{where} {item['key']!r} required"),
+                chosen=_field_list(item.get("chosen"), f"{where} {item['key']!r} chosen"),
                 answered=answered,
             )
         )
@@ -111,8 +112,8 @@ def parse_course(data: Mapping[str, Any]) -> Course:
     if not isinstance(data, Mapping) or not isinstance(data.get("modules"), list):
         raise ValueError("modules.json must be an object with a 'modules' list")
     landing = data.get("landing")
-    if not isinstance(landing, Mapping) or not isinstance(landing.get("title"), str):
-        raise ValueError("modules.json needs a 'landing' object with the landing page's title and notebook")
+    if not isinstance(landing, Mapping) or not isinstance(landing.get("link_text"), str):
+        raise ValueError("modules.json needs a 'landing' object with the landing page's link_text and notebook")
     modules = []
     for item in data["modules"]:
         if item["status"] not in ("available", "planned"):
@@ -140,7 +141,7 @@ def parse_course(data: Mapping[str, Any]) -> Course:
     if len(set(ids)) != len(ids):
         raise ValueError(f"module ids in modules.json must be unique: {ids}")
     return Course(
-        landing_title=landing["title"],
+        landing_link=landing["link_text"],
         landing_notebook=_notebook_name(landing.get("notebook"), "landing page"),
         modules=tuple(sorted(modules, key=lambda m: m.number)),
     )

@@ -6,10 +6,12 @@ per module in ``data/modules.json`` under ``"progress"`` and parsed by
 ``advocacy_lab.course`` into a ``ProgressRule``:
 
 - ``drafts``: the drafts the module keeps. For each, ``started_by`` names the
-  fields where any learner input (text that is not blank, a chosen answer)
-  means the module is *started*; ``required`` names the fields that must all be
-  filled for it to be *finished*; ``answered`` names the quiz questions that
-  the draft's ``"answers"`` must all answer for it to be *finished*.
+  fields where any learner text (not blank) means the module is *started*;
+  ``required`` names the text fields that must all be filled for it to be
+  *finished*, ``chosen`` the list fields (e.g. platforms) that need at least
+  one choice; ``answered`` names quiz questions (from the module's quiz file):
+  any of them answered in the draft's ``"answers"`` means *started*, all of
+  them answered is needed for *finished*.
 - ``plan_complete``: finished also needs the campaign plan to have nothing
   left under "Still to do" (``advocacy_lab.core.plan.build_plan``).
 - ``finished_when``: the same rule in plain language, for the learner.
@@ -20,7 +22,6 @@ raises, and is never changed, so no learner work is lost by looking at it.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping, Protocol
 
@@ -45,12 +46,13 @@ class DraftRule:
     key: str
     started_by: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    chosen: tuple[str, ...] = ()  # list fields (e.g. platforms) where finishing needs a choice
     answered: tuple[str, ...] = ()  # quiz question ids the draft's "answers" must answer
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not self.key.strip():
             raise ValueError("a progress draft rule needs the draft key it reads")
-        for name in ("started_by", "required", "answered"):
+        for name in ("started_by", "required", "chosen", "answered"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
                 raise ValueError(f"progress rule for draft {self.key!r}: {name} must be a list of field names")
@@ -69,8 +71,10 @@ class ProgressRule:
         object.__setattr__(self, "drafts", tuple(self.drafts))
         if not self.drafts:
             raise ValueError("a progress rule needs at least one draft: nothing else shows a learner started")
-        if not any(d.required or d.answered for d in self.drafts) and not self.plan_complete:
-            raise ValueError("a progress rule needs something to finish: required fields, answers or plan_complete")
+        if not any(d.required or d.chosen or d.answered for d in self.drafts) and not self.plan_complete:
+            raise ValueError(
+                "a progress rule needs something to finish: required or chosen fields, answers or plan_complete"
+            )
 
 
 class ModuleLike(Protocol):
@@ -105,30 +109,31 @@ class ModuleProgress:
 
 
 def has_input(value: Any) -> bool:
-    """True when ``value`` holds something the learner entered.
+    """True when a text field holds text the learner entered (not blank).
 
-    Text that is not blank, a chosen answer (a number), or a list/mapping
-    holding any of these. ``True``/``False`` and empty containers do not count.
+    Anything else (a number, a list, ``None``) is a malformed text field and
+    counts as no input.
     """
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, bool) or value is None:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def has_choice(value: Any) -> bool:
+    """True when a list field (e.g. the platforms picked) holds at least one choice."""
+    return isinstance(value, (list, tuple)) and any(has_input(v) for v in value)
+
+
+def answer_given(value: Any) -> bool:
+    """True when a quiz answer is a chosen choice: its index (0, 1, ...) or its text."""
+    if isinstance(value, bool):
         return False
     if isinstance(value, int):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, Mapping):
-        return any(has_input(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(has_input(v) for v in value)
-    return False
+        return value >= 0
+    return isinstance(value, str) and bool(value.strip())
 
 
-def _answered(answers: Any, question_ids: Iterable[str]) -> bool:
-    if not isinstance(answers, Mapping):
-        return False
-    return all(has_input(answers.get(qid)) for qid in question_ids)
+def _answers(draft: Mapping[str, Any]) -> Mapping[str, Any]:
+    answers = draft.get("answers")
+    return answers if isinstance(answers, Mapping) else {}
 
 
 def _draft(drafts: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -150,14 +155,19 @@ def status_of(rule: ProgressRule, drafts: Mapping[str, Any]) -> Status:
     """Where the learner is in a module with this rule: not started, started or finished."""
     finished = all(
         all(has_input(_draft(drafts, d.key).get(f)) for f in d.required)
-        and (not d.answered or _answered(_draft(drafts, d.key).get("answers"), d.answered))
+        and all(has_choice(_draft(drafts, d.key).get(f)) for f in d.chosen)
+        and all(answer_given(_answers(_draft(drafts, d.key)).get(q)) for q in d.answered)
         for d in rule.drafts
     )
     if finished and rule.plan_complete:
         finished = _plan_complete(drafts)
     if finished:
         return "finished"
-    started = any(has_input(_draft(drafts, d.key).get(f)) for d in rule.drafts for f in d.started_by)
+    started = any(
+        any(has_input(_draft(drafts, d.key).get(f)) for f in d.started_by)
+        or any(answer_given(_answers(_draft(drafts, d.key)).get(q)) for q in d.answered)
+        for d in rule.drafts
+    )
     return "started" if started else "not started"
 
 

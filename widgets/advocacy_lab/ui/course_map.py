@@ -1,65 +1,218 @@
-"""``CourseMap``: the landing page's list of modules, with links.
+"""``CourseMap``: the landing page's list of modules, with links and the learner's progress.
 
-Reads the module list from ``advocacy_lab.course.load_modules`` (data), so a
-new module appears on the landing page by editing ``data/modules.json``.
+Reads the module list from ``advocacy_lab.course`` (data), so a new module
+appears on the landing page by editing ``data/modules.json``. Each module shows
+its status in words ("✓ Finished", "Started", "Not started", "Not open yet
+(coming soon)"), worked out by ``advocacy_lab.core.progress`` from the drafts
+in the same store the modules save to (``default_store()``: the learner's
+browser under Voila, a file elsewhere). The map only reads the drafts.
+
 Links are relative (``04-campaign-message.ipynb``) so they work both in
 JupyterLab and under Voila's ``/voila/render/``.
 """
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any, Mapping
 
 import ipywidgets as widgets
+import traitlets
 
-from advocacy_lab.course import CourseModule, load_modules
+from advocacy_lab.core.progress import STATUS_LABELS, ModuleProgress, module_progress
+from advocacy_lab.course import Course, CourseModule, load_course
 
-PROGRESS_LABELS = {"started": "Started", "finished": "Finished"}
+log = logging.getLogger(__name__)
+
+#: Kept for pages that pass ``progress=`` themselves.
+PROGRESS_LABELS = {status: STATUS_LABELS[status] for status in ("started", "finished")}
+
+_BADGE_STYLE = {
+    "finished": "border:1px solid #1e6b2f;color:#1e6b2f;font-weight:bold",
+    "started": "border:1px solid #6b4a00;color:#6b4a00",
+    "not started": "border:1px solid #555;color:#555",
+    "coming soon": "border:1px dashed #555;color:#555",
+}
+
+_LOOKING = "Looking for your saved work…"
+_UNREADABLE = "Your saved work could not be read just now, so your progress is not shown. Nothing was changed."
 
 
-def _module_item(module: CourseModule, progress: str | None) -> str:
+def _badge(status: str) -> str:
+    label = STATUS_LABELS[status]
+    if label.startswith("✓ "):
+        # The tick is decoration; screen readers read the word.
+        text = '<span aria-hidden="true">✓ </span>' + html.escape(label[2:])
+    else:
+        text = html.escape(label)
+    css = "al-progress al-progress-" + status.replace(" ", "-")
+    if status == "coming soon":
+        css += " al-coming-soon"
+    return (
+        f' <span class="{css}" style="font-size:0.85em;padding:0 0.4em;border-radius:0.6em;'
+        f'{_BADGE_STYLE[status]}">{text}</span>'
+    )
+
+
+def _module_item(module: CourseModule, status: str | None) -> str:
     title = html.escape(f"{module.number:02d}. {module.title}")
     summary = html.escape(module.summary)
     if module.available:
         heading = f'<a href="{html.escape(module.notebook)}">{title}</a>'
-        badge = ""
-        if progress in PROGRESS_LABELS:
-            badge = (
-                f' <span class="al-progress al-progress-{progress}" '
-                f'style="font-size:0.85em;padding:0 0.4em;border:1px solid #1e6b2f;'
-                f'border-radius:0.6em;color:#1e6b2f">{PROGRESS_LABELS[progress]}</span>'
-            )
         css = "al-module al-module-available"
     else:
         heading = f'<span style="color:#555">{title}</span>'
-        badge = ' <span class="al-coming-soon" style="font-size:0.85em;color:#555">(coming soon)</span>'
         css = "al-module al-module-planned"
+        status = "coming soon"
+    badge = _badge(status) if status in STATUS_LABELS else ""
+    hint = ""
+    if module.available and status in ("started", "not started") and module.progress is not None:
+        if module.progress.finished_when:
+            hint = (
+                '<br><span class="al-finished-when" style="font-size:0.9em;color:#444">'
+                f"Finished when: {html.escape(module.progress.finished_when)}</span>"
+            )
     return (
         f'<li class="{css}" data-module="{html.escape(module.id)}" style="margin:0.4em 0">'
-        f"<strong>{heading}</strong>{badge}<br><span>{summary}</span></li>"
+        f"<strong>{heading}</strong>{badge}<br><span>{summary}</span>{hint}</li>"
     )
 
 
 class CourseMap(widgets.VBox):
-    """The list of modules; available ones link to their notebook.
+    """The list of modules with the learner's progress; available ones link to their notebook.
 
-    ``progress`` maps a module id to "started" or "finished" (issue #3 fills it
-    from the learner's drafts).
+    By default the progress comes from the drafts in ``store`` (or
+    ``advocacy_lab.ui.drafts.default_store()``). A store that loads later (the
+    browser store under Voila) refreshes the map once its drafts arrive; the
+    "Update my progress" button (file and memory stores) reads the store again. ``progress`` (module id
+    -> status) shows given statuses instead and reads no store.
     """
 
-    def __init__(self, progress: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        progress: Mapping[str, str] | None = None,
+        *,
+        store: Any = None,
+        course: Course | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self._modules = load_modules()
+        self._course = course if course is not None else load_course()
+        self._modules = self._course.modules
+        self._progress: tuple[ModuleProgress, ...] = ()
+        self._problem = ""
         self._list = widgets.HTML("")
         self._list.add_class("al-course-map-list")
-        self.children = [self._list]
+        self._status = widgets.HTML("")
+        self._status.add_class("al-course-map-status")
+        children: list[widgets.Widget] = [self._status, self._list]
         self.add_class("al-course-map")
-        self.show_progress(progress or {})
 
+        self._store: Any = None
+        self._ready = True
+        if progress is not None:
+            self.children = children
+            self.show_progress(progress)
+            return
+
+        if store is None:
+            from advocacy_lab.ui.drafts import default_store
+
+            store = default_store()
+        self._store = store
+        when_ready = getattr(store, "when_ready", None)
+        if not callable(when_ready):
+            # A file store can be read again after work in another tab. The
+            # browser store is read once per page: there, reloading the page
+            # (which the notebook's text says) brings in the latest work.
+            self._update = widgets.Button(
+                description="Update my progress",
+                tooltip="Read your saved work again, after working in another tab",
+            )
+            self._update.add_class("al-course-map-update")
+            self._update.on_click(lambda _b: self.refresh())
+            children.append(self._update)
+        store_widget = getattr(store, "widget", None)
+        if isinstance(store_widget, widgets.Widget):
+            children.append(store_widget)  # its view is empty; it must be on the page to reach the browser
+        self.children = children
+        if isinstance(store, traitlets.HasTraits) and store.has_trait("notice"):
+            store.observe(lambda _change: self._render(), names="notice")
+
+        if callable(when_ready):
+            self._ready = False
+            self._render()
+            when_ready(self._on_store_ready)
+        else:
+            self.refresh()
+
+    # -- read-only state -------------------------------------------------------
     @property
     def modules(self) -> tuple[CourseModule, ...]:
         return self._modules
 
+    @property
+    def progress(self) -> tuple[ModuleProgress, ...]:
+        """Each module's status as last shown (empty until the drafts have been read)."""
+        return self._progress
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        """Module id -> status as last shown."""
+        return {p.module_id: p.status for p in self._progress}
+
+    # -- updating ----------------------------------------------------------------
+    def _on_store_ready(self) -> None:
+        self._ready = True
+        self.refresh()
+
+    def refresh(self) -> tuple[ModuleProgress, ...]:
+        """Read the drafts from the store again and show each module's status."""
+        if self._store is None or not self._ready:
+            return self._progress
+        try:
+            from advocacy_lab.core.plan import load_all_drafts  # skips a draft that fails to load
+
+            drafts = load_all_drafts(self._store)
+            self._progress = module_progress(self._modules, drafts)
+            self._problem = ""
+        except Exception:  # noqa: BLE001 - the landing page must never show a traceback
+            log.exception("could not read the drafts to show progress")
+            self._progress = module_progress(self._modules, {})
+            self._problem = _UNREADABLE
+        self._render()
+        return self._progress
+
     def show_progress(self, progress: Mapping[str, str]) -> None:
-        items = "".join(_module_item(m, progress.get(m.id)) for m in self._modules)
+        """Show given statuses (module id -> "started"/"finished"/...) instead of reading a store."""
+        known = {k: v for k, v in progress.items() if v in STATUS_LABELS}
+        self._progress = tuple(
+            ModuleProgress(
+                m.id,
+                m.title,
+                m.notebook,
+                "coming soon" if not m.available else known.get(m.id, "not started"),  # type: ignore[arg-type]
+            )
+            for m in self._modules
+        )
+        self._render(given=known)
+
+    def _render(self, *, given: Mapping[str, str] | None = None) -> None:
+        if given is not None:
+            statuses = dict(given)
+        elif self._ready:
+            statuses = self.statuses
+        else:
+            statuses = {}
+        items = "".join(_module_item(m, statuses.get(m.id)) for m in self._modules)
         self._list.value = f'<ol style="list-style:none;padding-left:0">{items}</ol>'
+        lines = []
+        if not self._ready:
+            lines.append(_LOOKING)
+        notice = getattr(self._store, "notice", "") if self._store is not None else ""
+        for line in (notice, self._problem):
+            if line:
+                lines.append(line)
+        self._status.value = "".join(
+            f'<p class="al-course-map-status-text" role="status">{html.escape(line)}</p>' for line in lines
+        )
