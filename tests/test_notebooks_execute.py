@@ -128,3 +128,58 @@ def test_notebook_executes_without_errors(path: Path, monkeypatch):
                 }
                 assert "application/vnd.jupyter.widget-view+json" in kinds, cell.source
                 assert not [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+
+
+def _widget_html(nb) -> str:
+    """Every HTML widget's value in the widget state saved by the kernel run."""
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    return "".join(
+        str(model.get("state", {}).get("value", ""))
+        for model in state.get("state", {}).values()
+        if model.get("model_name") == "HTMLModel"
+    )
+
+
+@pytest.mark.slow
+def test_landing_page_shows_progress_from_the_learners_saved_drafts(tmp_path: Path, monkeypatch):
+    """A real kernel runs the landing page against a drafts file saved by the modules."""
+    from advocacy_lab.core.drafts import FileDraftStore
+
+    store = FileDraftStore(tmp_path / "drafts.json")
+    store.save("campaign-message/message-builder", {"problem": "Nobody can see the budget.", "platforms": ["x"]})
+    monkeypatch.setenv("ADVOCACY_LAB_DRAFT_STORE", "file")
+    monkeypatch.setenv("ADVOCACY_LAB_DATA_DIR", str(tmp_path))
+    path = ROOT / "notebooks" / "00-start-here.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(
+        nb, timeout=180, kernel_name="python3", store_widget_state=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    html = _widget_html(nb)
+    start = html.index('data-module="campaign-message"')
+    item = html[start : html.index("</li>", start)]
+    assert "al-progress-started" in item and ">Started<" in item
+    start = html.index('data-module="campaign-plan"')
+    assert "Not started" in html[start : html.index("</li>", start)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name", [p.name for p in LESSONS if p.name != "00-start-here.ipynb"], ids=lambda n: n
+)
+def test_module_page_ends_with_working_previous_next_links(name: str, monkeypatch):
+    monkeypatch.setenv("ADVOCACY_LAB_DRAFT_STORE", "memory")
+    path = ROOT / "notebooks" / name
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(
+        nb, timeout=180, kernel_name="python3", store_widget_state=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    html = _widget_html(nb)
+    assert 'class="al-module-nav-links"' in html
+    nav = html[html.index('class="al-module-nav-links"') :]
+    nav = nav[: nav.index("</nav>")]
+    targets = re.findall(r'href="([^"]+)"', nav)
+    assert len(targets) == 2 and name not in targets
+    for target in targets:
+        assert not target.startswith("/") and (path.parent / target).is_file(), target
