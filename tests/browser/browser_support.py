@@ -50,3 +50,10 @@ def only_platform(page, pid: str) -> None:
         mine = box.evaluate(f"(el) => !!el.closest('.al-platform-{pid}')")
         if not mine:
             box.set_checked(False)
+
+
+def open_notebook(page, base_url: str, notebook: str, ready_selector: str = ".jupyter-widgets"):
+    """Go to ``notebook`` (relative to notebooks/) on ``base_url``; wait until its widgets show."""
+    page.goto(f"{base_url}/voila/render/{notebook}", timeout=APP_TIMEOUT_MS)
+    page.locator(ready_selector).first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+    return page

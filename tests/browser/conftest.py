@@ -30,6 +30,7 @@ from browser_support import (  # noqa: E402  (shared with the test modules)
     ROOT,
     SERVER_START_TIMEOUT,
     http_get,
+    open_notebook,
 )
 
 
@@ -70,9 +71,21 @@ class Server:
             return ""
 
 
-def start_server(log_dir: Path, root: Path = ROOT) -> Server:
-    port = free_port()
-    log = log_dir / f"advocacy-lab-serve-{port}.log"
+def start_server(
+    log_dir: Path,
+    root: Path = ROOT,
+    *,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+) -> Server:
+    """Start `advocacy-lab serve` and wait until it answers.
+
+    ``env`` adds to (or overrides) this process's environment, e.g. the
+    drafts store; ``port`` reuses a port (a restarted server keeps the page's
+    origin, hence its localStorage).
+    """
+    port = port or free_port()
+    log = log_dir / f"advocacy-lab-serve-{port}-{time.monotonic_ns()}.log"
     out = log.open("wb")
     proc = subprocess.Popen(
         [*advocacy_lab_command(), "serve", "--port", str(port), "--no-browser"],
@@ -80,6 +93,7 @@ def start_server(log_dir: Path, root: Path = ROOT) -> Server:
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env={**os.environ, **(env or {})},
     )
     server = Server(port, proc, log)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -117,6 +131,25 @@ def server(tmp_path_factory) -> Server:
     stop_server(srv)
 
 
+@pytest.fixture
+def start_advocacy_server(tmp_path_factory):
+    """Factory: ``start_advocacy_server(env={...}, port=N) -> Server``, stopped after the test.
+
+    For tests that need their own server: another drafts store, or a restart.
+    Stop one early with ``stop_server(server)`` (stopping twice is harmless).
+    """
+    started: list[Server] = []
+
+    def _start(env: dict[str, str] | None = None, port: int | None = None) -> Server:
+        srv = start_server(tmp_path_factory.mktemp("server"), env=env, port=port)
+        started.append(srv)
+        return srv
+
+    yield _start
+    for srv in started:
+        stop_server(srv)
+
+
 @pytest.fixture(scope="session")
 def server_url(server) -> str:
     return server.url
@@ -151,8 +184,6 @@ def open_app(server_url):
     """Open ``notebook`` (relative to notebooks/) and wait until widgets are rendered."""
 
     def _open(page, notebook: str, ready_selector: str = ".jupyter-widgets"):
-        page.goto(f"{server_url}/voila/render/{notebook}", timeout=APP_TIMEOUT_MS)
-        page.locator(ready_selector).first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
-        return page
+        return open_notebook(page, server_url, notebook, ready_selector)
 
     return _open
