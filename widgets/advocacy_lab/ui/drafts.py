@@ -232,6 +232,73 @@ class BrowserDraftStore(traitlets.HasTraits):
 
 
 # --------------------------------------------------------------------------
+# The file store under Voila.
+# --------------------------------------------------------------------------
+
+class PageSignal(anywidget.AnyWidget):
+    """Tells the kernel that a learner's page has opened (its view is empty)."""
+
+    _esm = """
+export default {
+  initialize({ model }) {
+    model.set("loaded", true);
+    model.save_changes();
+  },
+};
+"""
+    loaded = traitlets.Bool(False).tag(sync=True)
+
+
+class VoilaFileDraftStore(FileDraftStore):
+    """A FileDraftStore that is first read when a learner's page opens.
+
+    Voila preheats kernels: it runs the notebook long before anyone visits.
+    Read then, the page would show the file as it was at that time (a draft
+    typed since would look lost, and the next edit would save the stale rest
+    over it), and a damaged file would be put aside by a kernel nobody sees,
+    so no learner would be told. Until the page has opened this store finds
+    nothing and reads nothing; ``when_ready`` callbacks run once it has.
+    ``widget`` must be displayed (``DraftKeeper`` does that).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.widget = PageSignal()
+        self._ready_callbacks: list[Callable[[], None]] = []
+        self.widget.observe(self._on_page_opened, names="loaded")
+
+    @property
+    def ready(self) -> bool:
+        return self.widget.loaded
+
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the learner's page has opened."""
+        if self.widget.loaded:
+            callback()
+        else:
+            self._ready_callbacks.append(callback)
+
+    def load_record(self, key: str) -> dict[str, Any] | None:
+        if not self.widget.loaded:
+            validate_key(key)
+            return None
+        return super().load_record(key)
+
+    def keys(self) -> list[str]:
+        return super().keys() if self.widget.loaded else []
+
+    def _on_page_opened(self, change: Any) -> None:
+        if not self.widget.loaded:
+            return
+        callbacks, self._ready_callbacks = self._ready_callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - one failing listener must not stop the others
+                log.exception("drafts ready-callback failed")
+
+
+# --------------------------------------------------------------------------
 # Choosing a store.
 # --------------------------------------------------------------------------
 
@@ -241,7 +308,7 @@ def default_store() -> DraftStore:
     if forced == "browser":
         return BrowserDraftStore()
     if forced == "file":
-        return FileDraftStore(show_path=not running_under_voila())
+        return VoilaFileDraftStore(show_path=False) if running_under_voila() else FileDraftStore()
     if forced == "memory":
         return MemoryDraftStore()
     if forced:
