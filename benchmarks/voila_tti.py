@@ -31,241 +31,38 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import shlex
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import (  # noqa: E402 - benchmarks/ is on sys.path when run as a script
+    BARE,
+    BARE_SELECTOR,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEFAULT_SELECTOR,
+    READY_SELECTORS,
+    ROOT,
+    Budget,
+    OutOfTime,
+    Server,
+    settle,
+    visit,
+    write_bare_notebook,
+    write_doc as _write_doc,
+)
+
 RESULTS = ROOT / "benchmarks" / "results" / "voila_tti.json"
-DOC = ROOT / "docs" / "performance.md"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BARE = "bare.ipynb"
-BARE_SELECTOR = ".al-bare-button button, button.al-bare-button"
-#: The main control of each page; other pages: their first rendered widget.
-READY_SELECTORS = {
-    "00-start-here.ipynb": ".al-course-map",
-    "04-campaign-message.ipynb": ".al-post-text textarea",
-    "09-campaign-plan.ipynb": ".al-plan-view",
-}
-DEFAULT_SELECTOR = ".jupyter-widgets"
 GOAL_RATIO = 1.15
 MARK_START = "<!-- voila_tti:start -->"
 MARK_END = "<!-- voila_tti:end -->"
+DOC = ROOT / "docs" / "performance.md"
 
 
-class OutOfTime(Exception):
-    pass
-
-
-class Budget:
-    def __init__(self, seconds: float):
-        self.deadline = time.monotonic() + seconds
-
-    def left(self) -> float:
-        return self.deadline - time.monotonic()
-
-    def check(self) -> None:
-        if self.left() <= 0:
-            raise OutOfTime()
-
-
-# -- servers -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def write_bare_notebook(folder: Path) -> None:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        nbformat.v4.new_code_cell(
-            "import ipywidgets as widgets\n"
-            "button = widgets.Button(description='Click me')\n"
-            "button.add_class('al-bare-button')\n"
-            "button"
-        )
-    ]
-    nbformat.write(nb, str(folder / BARE))
-
-
-class Server:
-    def __init__(self, name: str, root: Path, log_dir: Path, plain_voila: bool = False):
-        self.name = name
-        self.root = root
-        self.port = free_port()
-        self.log = log_dir / f"{name}.log"
-        self.url = f"http://127.0.0.1:{self.port}"
-        if plain_voila:
-            # Upstream standalone Voila with compression asked for on the command line,
-            # the way that was reported not to work.
-            cmd = [
-                sys.executable, "-m", "voila", str(root / "notebooks"), "--no-browser",
-                f"--port={self.port}", "--Voila.ip=127.0.0.1",
-                "--Voila.tornado_settings={'compress_response': True}",
-            ]
-        else:
-            code = (
-                "import sys; from pathlib import Path; from advocacy_lab.server.launch import serve; "
-                f"sys.exit(serve(port={self.port}, open_browser=False, root=Path({str(root)!r})))"
-            )
-            cmd = [sys.executable, "-c", code]
-        self._out = self.log.open("wb")
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=root,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def pool_fills(self, notebook: str) -> int:
-        return self.log_text().count(f"Kernel pool of {notebook} is filled")
-
-    def wait_ready(self, notebooks: list[str], budget: Budget, timeout: float = 180, pools: bool = True) -> None:
-        """Until / answers and every notebook's preheated kernel is ready."""
-        import urllib.error
-        import urllib.request
-
-        end = time.monotonic() + min(timeout, budget.left())
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} server exited:\n{self.log_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(self.url + "/voila/static/", timeout=5)
-            except urllib.error.HTTPError:
-                pass  # any HTTP answer means it listens
-            except OSError:
-                time.sleep(0.25)
-                continue
-            if not pools or all(self.pool_fills(nb) >= 1 for nb in notebooks):
-                return
-            time.sleep(0.25)
-        raise RuntimeError(f"{self.name} server not ready in time:\n{self.log_text()[-3000:]}")
-
-    def wait_refill(self, notebook: str, before: int, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.pool_fills(notebook) > before:
-                return True
-            time.sleep(0.2)
-        return False
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self._out.close()
-
-
-def cpu_idle_fraction(window: float = 0.5) -> float:
-    def snapshot():
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
-
-    idle0, total0 = snapshot()
-    time.sleep(window)
-    idle1, total1 = snapshot()
-    return (idle1 - idle0) / max(1, total1 - total0)
-
-
-def settle(budget: Budget, timeout: float = 30, idle: float = 0.8) -> None:
-    """Wait (bounded) until the machine is mostly idle: a refilled kernel pool is
-    still executing its notebook after the server reports it started."""
-    end = time.monotonic() + min(timeout, max(0.0, budget.left()))
-    while time.monotonic() < end:
-        try:
-            if cpu_idle_fraction() >= idle:
-                return
-        except OSError:  # no /proc/stat: not Linux
-            return
-
-
-# -- one visit -----------------------------------------------------------------------------
-
-
-def visit(browser, url: str, selector: str, timeout_ms: float) -> dict:
-    """Open ``url`` in a fresh context (cold cache); time until ``selector`` is visible."""
-    context = browser.new_context()
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    net = {"encoded": 0, "decoded": 0, "responses": {}}
-
-    def on_response(ev):
-        r = ev["response"]
-        headers = {k.lower(): v for k, v in r.get("headers", {}).items()}
-        net["responses"][ev["requestId"]] = {
-            "url": r["url"],
-            "type": ev.get("type"),
-            "encoding": headers.get("content-encoding", ""),
-            "bytes": 0,
-        }
-
-    def on_data(ev):
-        net["decoded"] += ev.get("dataLength", 0)
-
-    def on_finished(ev):
-        net["encoded"] += ev.get("encodedDataLength", 0)
-        if ev["requestId"] in net["responses"]:
-            net["responses"][ev["requestId"]]["bytes"] = ev.get("encodedDataLength", 0)
-
-    cdp.on("Network.responseReceived", on_response)
-    cdp.on("Network.dataReceived", on_data)
-    cdp.on("Network.loadingFinished", on_finished)
-    try:
-        page.goto(url, wait_until="commit", timeout=timeout_ms)
-        page.locator(selector).first.wait_for(state="visible", timeout=timeout_ms)
-        tti_ms = page.evaluate("performance.now()")
-        # Let the remaining responses of this cold load finish for the weight figure.
-        try:
-            page.wait_for_load_state("networkidle", timeout=15_000)
-        except Exception:
-            pass
-    finally:
-        responses = list(net["responses"].values())
-        context.close()  # the page's unload beacon shuts its kernel down
-    document = next((r for r in responses if r["type"] == "Document"), None)
-    scripts = [r for r in responses if r["type"] in ("Script", "Stylesheet") and r["bytes"] > 1024]
-    return {
-        "tti_s": tti_ms / 1000.0,
-        "bytes_transferred": net["encoded"],
-        "bytes_decoded": net["decoded"],
-        "requests": len(responses),
-        "document_encoding": document["encoding"] if document else "",
-        "assets_compressed": sum(1 for r in scripts if r["encoding"]),
-        "assets_total": len(scripts),
-    }
+def write_doc(block: str) -> None:
+    _write_doc(block, MARK_START, MARK_END)
 
 
 # -- report --------------------------------------------------------------------------------
@@ -351,24 +148,6 @@ def markdown(result: dict) -> str:
         MARK_END,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_doc(block: str) -> None:
-    if DOC.exists():
-        text = DOC.read_text(encoding="utf-8")
-    else:
-        text = (
-            "# Performance\n\n"
-            "Figures written by the scripts in `benchmarks/` (never by tests). Each section says "
-            "which command produced it; rerun it to refresh.\n\n"
-        )
-    pattern = re.compile(re.escape(MARK_START) + ".*?" + re.escape(MARK_END) + "\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: block, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text, encoding="utf-8")
 
 
 # -- main ----------------------------------------------------------------------------------
