@@ -1,0 +1,133 @@
+"""The take-home plan (issue #3, section 3) as a Voila learner gets it.
+
+Drafts typed in the campaign-message module (04) show up in the campaign plan
+page (09) in the same browser, and its three downloads open: the Word file
+reads back with python-docx, the web page parses with the learner's text as
+text (and no script), the Markdown carries the text escaped.
+"""
+from __future__ import annotations
+
+import io
+from html.parser import HTMLParser
+
+import docx
+import mistune
+import pytest
+from playwright.sync_api import expect
+
+from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS
+
+pytestmark = pytest.mark.browser
+
+# Learner text with markup in it: it must come out as these very characters.
+PROBLEM = "Kids <b>breathe</b> *dirty* air in Hà Nội & [more](javascript:alert(1))"
+POST = "Hãy ký kiến nghị: clean air for every school by 30 June. #CleanAir"
+BUILDER_KEY = "advocacy-lab:drafts:campaign-message/message-builder"
+
+
+class TextAndTags(HTMLParser):
+    """Collects the text (entities decoded) and the start tags of a document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    @property
+    def joined(self) -> str:
+        return "".join(self.text)
+
+
+def parse_html(source: str) -> TextAndTags:
+    parser = TextAndTags()
+    parser.feed(source)
+    parser.close()
+    return parser
+
+
+@pytest.fixture
+def plan_page(page, open_app):
+    """04 with the learner's drafts typed, then 09 in the same browser context."""
+    open_app(page, "04-campaign-message.ipynb", ".al-post-text textarea")
+    page.locator(".al-problem textarea").fill(PROBLEM)
+    page.locator(".al-post-text textarea").fill(POST)
+    page.wait_for_function(
+        """([key, problem, post]) => {
+            try {
+                const data = JSON.parse(localStorage.getItem(key)).data;
+                return data.problem === problem && data.post === post;
+            } catch (e) { return false; }
+        }""",
+        arg=[BUILDER_KEY, PROBLEM, POST],
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+    open_app(page, "09-campaign-plan.ipynb", ".al-plan")
+    expect(page.locator(".al-plan")).to_contain_text(PROBLEM, timeout=APP_TIMEOUT_MS)
+    return page
+
+
+def download(page, fmt: str) -> tuple[str, bytes]:
+    link = page.locator(f".al-download-{fmt} a")
+    expect(link).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
+    with page.expect_download(timeout=UPDATE_TIMEOUT_MS) as info:
+        link.click()
+    dl = info.value
+    assert dl.failure() is None
+    with open(dl.path(), "rb") as handle:
+        return dl.suggested_filename, handle.read()
+
+
+def test_the_plan_page_shows_the_message_as_text(plan_page):
+    plan = plan_page.locator(".al-plan")
+    expect(plan).to_contain_text(POST)
+    # The learner's markup stayed text: no bold element, no javascript: link.
+    assert plan.locator("b").count() == 0
+    assert plan_page.locator('a[href^="javascript:"]').count() == 0
+
+
+def test_word_download_reads_back_with_the_learners_text(plan_page):
+    name, content = download(plan_page, "docx")
+    assert name.endswith(".docx")
+    document = docx.Document(io.BytesIO(content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    text += "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    assert PROBLEM in text
+    assert POST in text
+
+
+def test_html_download_parses_with_the_learners_text_and_no_script(plan_page):
+    name, content = download(plan_page, "html")
+    assert name.endswith(".html")
+    source = content.decode("utf-8")
+    parsed = parse_html(source)
+    assert PROBLEM in parsed.joined
+    assert POST in parsed.joined
+    tags = [tag for tag, _ in parsed.tags]
+    assert "script" not in tags
+    assert "b" not in tags
+    assert not any(
+        (value or "").strip().lower().startswith("javascript:")
+        for _, attrs in parsed.tags
+        for value in attrs.values()
+    )
+    assert not any(name.startswith("on") for _, attrs in parsed.tags for name in attrs)
+
+
+def test_markdown_download_carries_the_text_escaped(plan_page):
+    name, content = download(plan_page, "md")
+    assert name.endswith(".md")
+    markdown = content.decode("utf-8")
+    assert POST in markdown
+    assert "<b>" not in markdown  # escaped, so no Markdown renderer makes it bold
+    # Rendered by a Markdown renderer that lets raw HTML through, it is still just text.
+    rendered = parse_html(mistune.create_markdown(escape=False)(markdown))
+    assert PROBLEM in rendered.joined
+    assert POST in rendered.joined
+    tags = [tag for tag, _ in rendered.tags]
+    assert "b" not in tags and "em" not in tags and "a" not in tags
