@@ -12,3 +12,22 @@ SHARED = ROOT.parent / "shared"
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_learner_data(tmp_path_factory: pytest.TempPathFactory):
+    """Keep the suite away from the real learner's drafts file.
+
+    Components default to the file store in the user's data directory; a test
+    run must never read, move aside or overwrite a real learner's work. Tests
+    (and servers they start) that want their own folder set the variable again.
+    """
+    import os
+
+    previous = os.environ.get("ADVOCACY_LAB_DATA_DIR")
+    os.environ["ADVOCACY_LAB_DATA_DIR"] = str(tmp_path_factory.mktemp("learner-data"))
+    yield
+    if previous is None:
+        os.environ.pop("ADVOCACY_LAB_DATA_DIR", None)
+    else:
+        os.environ["ADVOCACY_LAB_DATA_DIR"] = previous
