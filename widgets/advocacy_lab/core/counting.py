@@ -5,7 +5,7 @@ the grapheme library; both are imported lazily so importing the core stays cheap
 
 Huge pastes: twitter-text-parser and grapheme walk the text in pure Python
 (several microseconds per character), so a 1 MB paste would take seconds. Above
-``EXACT_LIMIT`` code points the first ``EXACT_LIMIT`` are counted exactly and the
+``EXACT_LIMIT`` code points (``X_EXACT_LIMIT`` for X) the first part is counted exactly and the
 rest is estimated from per-character weights; ``count_length`` reports whether the
 count is exact. Such a post is hundreds of times over every limit anyway.
 """
@@ -17,6 +17,8 @@ import unicodedata
 from .platforms import Platform, get_platform
 
 EXACT_LIMIT = 20_000
+# X's parser is much slower per character, so its exact part is shorter (still 14x the limit).
+X_EXACT_LIMIT = 4_000
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Code points X weighs 1 (twitter-text configuration v3 ranges); all others weigh 2.
@@ -44,24 +46,84 @@ def scrub_surrogates(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
-def _split_for_exact(text: str) -> tuple[str, str]:
-    """Split a huge text after EXACT_LIMIT code points, at a space when possible."""
-    cut = text.rfind(" ", EXACT_LIMIT // 2, EXACT_LIMIT)
+def _split_for_exact(text: str, limit: int = EXACT_LIMIT) -> tuple[str, str]:
+    """Split a huge text after ``limit`` code points, at a space when possible."""
+    cut = text.rfind(" ", limit // 2, limit)
     if cut == -1:
-        cut = EXACT_LIMIT
+        cut = limit
     return text[:cut], text[cut:]
+
+
+# twitter-text's URL pattern backtracks badly on long runs of dotted words
+# ("a.a.a.a..." takes seconds for a few thousand characters). Words with many
+# dots are therefore defused before counting: their dots become commas (same
+# weight) and any link inside them is swapped for a short stand-in link, which
+# X counts 23 like every link.
+_WORD = re.compile(r"\S+")
+_URL_STANDIN = "https://t.co/link"
+_MAX_DOTS = 4
+_MAX_WORD = 200
+
+
+def _risky(word: str) -> bool:
+    return word.count(".") > _MAX_DOTS or len(word) > _MAX_WORD
+
+
+def _defuse_word(word: str) -> str:
+    from .text import find_links
+
+    parts, last = [], 0
+    for link in find_links(word):
+        parts.append(word[last:link.start].replace(".", ","))
+        parts.append(_URL_STANDIN if _risky(link.text) else link.text)
+        last = link.end
+    parts.append(word[last:].replace(".", ","))
+    return "".join(parts)
+
+
+def _defuse(text: str) -> str:
+    if "." not in text:
+        return text
+    parts, last = [], 0
+    for match in _WORD.finditer(text):
+        if _risky(match.group()) and "." in match.group():
+            parts.append(text[last:match.start()])
+            parts.append(_defuse_word(match.group()))
+            last = match.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _estimate_x(text: str) -> int:
+    """X's weighted length estimated in linear time (links 23, emoji sequences 2)."""
+    from .text import find_links
+
+    links = find_links(text)
+    pieces, last = [], 0
+    for link in links:
+        pieces.append(text[last:link.start])
+        last = link.end
+    pieces.append(text[last:])
+    plain = unicodedata.normalize("NFC", " ".join(pieces))
+    weight = len(plain) - len(links) + len(_X_HEAVY.findall(plain)) + 23 * len(links)
+    # A ZWJ (1) plus the emoji it glues on (2), a variation selector (2) and a
+    # skin tone (2) add nothing to the emoji they belong to.
+    weight -= 3 * plain.count("\u200d") + 2 * plain.count("\ufe0f") + 2 * len(_SKIN_TONE.findall(plain))
+    return max(weight, 0)
+
+
+_SKIN_TONE = re.compile("[\U0001f3fb-\U0001f3ff]")
 
 
 def _twitter_length(text: str) -> tuple[int, bool]:
     from twitter_text import parse_tweet
 
-    if len(text) <= EXACT_LIMIT:
-        return parse_tweet(text).weightedLength, True
-    head, rest = _split_for_exact(text)
-    rest = unicodedata.normalize("NFC", rest)
-    # Each ZWJ glues the next emoji on: a ZWJ (1) plus the emoji after it (2) add nothing.
-    estimate = max(len(rest) + len(_X_HEAVY.findall(rest)) - 3 * rest.count("\u200d"), 0)
-    return parse_tweet(head).weightedLength + estimate, False
+    if len(text) <= X_EXACT_LIMIT:
+        return parse_tweet(_defuse(text)).weightedLength, True
+    head, rest = _split_for_exact(text, X_EXACT_LIMIT)
+    return parse_tweet(_defuse(head)).weightedLength + _estimate_x(rest), False
 
 
 def _grapheme_length(text: str) -> tuple[int, bool]:

@@ -1,0 +1,84 @@
+"""Property-based tests: no checker raises on any text, and invariants hold."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from advocacy_lab.checks import PLATFORMS, RULES, build_tracking_link, check_post, weighted_length
+
+RULE_IDS = {r.id for r in RULES}
+
+# Any code point, lone surrogates included, plus fragments that exercise the parsers.
+any_char = st.characters(min_codepoint=0, max_codepoint=0x10FFFF)
+fragments = st.sampled_from(
+    [
+        "👨‍👩‍👧", "🏳️‍🌈", "1️⃣", "e\u0301", "ộ", "o\u0323\u0302", "\u202e", "\u200b", "\x00", "\ud800",
+        "#", "#savethemekongdelta", "@ngo", "https://", "https://example.org/p?utm_source=x",
+        "www.", "bit.ly/x", "<b>", "</b>", "<img src=x onerror=alert(1)>", "Sign the petition",
+        "Hãy ký", ". ", "\n", "\r\n", "&#39;", "(", ")", "NOW", "ký", "हिन्दी", "日本語",
+    ]
+)
+texts = st.lists(st.one_of(st.text(any_char, max_size=20), fragments), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts, platform=st.sampled_from(sorted(PLATFORMS)), lang=st.sampled_from(["en", "vi"]))
+def test_check_post_never_raises_and_stays_consistent(text, platform, lang):
+    fb = check_post(text, platform, lang)
+    m = fb.metrics
+    assert isinstance(m["length"], int) and m["length"] >= 0
+    assert m["limit"] == PLATFORMS[platform].limit
+    assert m["reading_ease"] is None or 0.0 <= m["reading_ease"] <= 100.0
+    assert fb.passed == (not fb.by_severity("error"))
+    assert ("length.over_limit" in fb.rule_ids) == (m["length"] > m["limit"] and "text.empty" not in fb.rule_ids)
+    for finding in fb.findings:
+        assert finding.rule_id in RULE_IDS
+        assert finding.suggestion
+        if finding.span is not None:
+            start, end = finding.span
+            assert 0 <= start <= end <= len(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=texts)
+def test_x_length_is_twitter_texts_figure(text):
+    from twitter_text import parse_tweet
+
+    clean = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    assert weighted_length(text, "x") == parse_tweet(clean).weightedLength
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=texts)
+def test_bluesky_length_is_grapheme_count(text):
+    import grapheme
+
+    clean = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    assert weighted_length(text, "bluesky") == grapheme.length(clean)
+
+
+label = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFFF, exclude_categories=("Cs",)), min_size=1, max_size=30).filter(str.strip)
+
+
+@settings(max_examples=200, deadline=None)
+@given(source=label, medium=label, campaign=label,
+       path=st.text(st.sampled_from("abc/-_.~"), max_size=15),
+       query=st.sampled_from(["", "id=7", "a=1&b=two", "utm_source=old&x=1"]),
+       fragment=st.sampled_from(["", "top", "sign-now"]))
+def test_tracking_link_round_trip(source, medium, campaign, path, query, fragment):
+    url = "https://example.org/" + path + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+    link = build_tracking_link(url, source, medium, campaign)
+    parts = urlsplit(link)
+    params = parse_qs(parts.query, keep_blank_values=True)
+    assert params["utm_source"] == [source.strip()]
+    assert params["utm_medium"] == [medium.strip()]
+    assert params["utm_campaign"] == [campaign.strip()]
+    assert parts.fragment == fragment
+    assert not any(ch.isspace() for ch in link)
+    if "id=7" in query:
+        assert params["id"] == ["7"]
+    # Idempotent: building again replaces, never duplicates.
+    again = parse_qs(urlsplit(build_tracking_link(link, source, medium, campaign)).query, keep_blank_values=True)
+    assert again == params
