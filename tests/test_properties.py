@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from advocacy_lab.checks import PLATFORMS, RULES, build_tracking_link, check_post, weighted_length
+from advocacy_lab.core.counting import _WORD, _risky
 
 RULE_IDS = {r.id for r in RULES}
 
@@ -46,6 +47,8 @@ def test_check_post_never_raises_and_stays_consistent(text, platform, lang):
 def test_x_length_is_twitter_texts_figure(text):
     from twitter_text import parse_tweet
 
+    # Words with many dots are defused first (see counting.py); compare the rest exactly.
+    assume(not any(_risky(w) and "." in w for w in _WORD.findall(text)))
     clean = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
     assert weighted_length(text, "x") == parse_tweet(clean).weightedLength
 
