@@ -371,3 +371,20 @@ def test_lesson_widgets_keep_the_kernel_lean():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_message_builder_pays_counting_imports_while_the_page_is_built() -> None:
+    """Under Voila the preheated kernel builds the page, so the learner's first
+    keystroke must not wait for twitter-text's slow import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from advocacy_lab.ui.message_builder import MessageBuilder\n"
+        "assert 'twitter_text' not in sys.modules, 'imported too early'\n"
+        "MessageBuilder()\n"
+        "print('twitter_text' in sys.modules, 'grapheme' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

@@ -117,6 +117,19 @@ def _estimate_x(text: str) -> int:
 _SKIN_TONE = re.compile("[\U0001f3fb-\U0001f3ff]")
 
 
+def prepare_counting() -> None:
+    """Import the counting libraries now rather than at the learner's first keystroke.
+
+    twitter-text compiles its emoji patterns on import (1-2 s on these machines).
+    A page that checks posts calls this while it is built, so under Voila the cost
+    is paid by the preheated kernel before anyone opens the page.
+    """
+    import grapheme  # noqa: F401
+    from twitter_text import parse_tweet
+
+    parse_tweet("warm up")
+
+
 def _twitter_length(text: str) -> tuple[int, bool]:
     from twitter_text import parse_tweet
 

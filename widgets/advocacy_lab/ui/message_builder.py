@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import ipywidgets as widgets
 
 from advocacy_lab import checks
+from advocacy_lab.core.counting import prepare_counting
 from advocacy_lab.core.feedback import Feedback
 from advocacy_lab.ui._component import LearnerComponent, str_or
 from advocacy_lab.ui.feedback_view import render_findings, render_status
@@ -123,6 +124,7 @@ class MessageBuilder(LearnerComponent):
     ) -> None:
         super().__init__(draft_key=draft_key, lang=lang, **kwargs)
         self._platforms = dict(checks.load_platforms())
+        prepare_counting()
         unknown = [p for p in platforms if p not in self._platforms]
         if unknown:
             raise ValueError(
