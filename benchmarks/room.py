@@ -195,7 +195,16 @@ async def open_learner(browser, url: str, selector: str, timeout_s: float) -> di
         )
         return {"context": context, "tti_s": tti, "wall_s": wall, "document_s": (doc or 0) / 1000}
     except Exception as exc:  # a learner whose page never became interactive
-        return {"context": context, "error": str(exc).splitlines()[0][:200], "wall_s": time.monotonic() - t0}
+        out = {"context": context, "error": str(exc).splitlines()[0][:200], "wall_s": time.monotonic() - t0}
+        try:  # did the server at least send the page?
+            doc = await page.evaluate(
+                "(() => { const e = performance.getEntriesByType('navigation')[0]; return e ? e.responseEnd : null })()"
+            )
+            if doc:
+                out["document_s"] = doc / 1000
+        except Exception:
+            pass
+        return out
 
 
 async def learners_at_once(server: Server, learners: int, timeout_s: float) -> dict:
@@ -249,7 +258,7 @@ async def learners_at_once(server: Server, learners: int, timeout_s: float) -> d
         "errors": [v["error"] for v in visits if "error" in v],
         "tti_s": stats([v["tti_s"] for v in ok]),
         "wall_s": stats([v["wall_s"] for v in ok]),
-        "document_s": stats([v["document_s"] for v in ok]),
+        "document_s": stats([v["document_s"] for v in visits if v.get("document_s")]),
         "burst_elapsed_s": round(elapsed, 2),
         "cpu_seconds": {"server_and_kernels": round(cpu_server, 1), "browser": round(cpu_client, 1)},
         "peak_kernels": peak["kernels"],
@@ -373,9 +382,23 @@ def markdown(r: dict) -> str:
             "",
             "Time to interactive: navigation start until the post box is visible (the widget manager "
             "has rendered the widgets), inside each page. \"Document served\": until the server's HTML "
-            "has arrived (what the server and its kernel pool control). CPU seconds: used by the "
-            "server and its kernels, and by Chromium and Playwright playing the learners, during the burst.",
+            "has arrived (what the server and its kernel pool control), over every page that got it, "
+            "interactive or not. CPU seconds: used by the server and its kernels, and by Chromium and "
+            "Playwright playing the learners, during the burst.",
         ]
+        for name, s in room_runs.items():
+            cpu = s.get("room", {}).get("cpu_seconds")
+            if cpu and cpu["browser"] + cpu["server_and_kernels"] > 0:
+                share = cpu["browser"] / (cpu["browser"] + cpu["server_and_kernels"])
+                lines.append(
+                    f"`{name}`: the browser playing the learners used {share:.0%} of the CPU time of the burst "
+                    f"and the server with its kernels {1 - share:.0%} "
+                    f"({cpu['server_and_kernels'] / max(1, s['room']['learners']):.1f} CPU s per learner); "
+                    "the learners' pages share the server's 2 cores here, which real learners' devices do not."
+                )
+            if s.get("pool_fill_s") is not None:
+                lines.append(f"The `{name}` server took {s['pool_fill_s']:.0f} s after it answered to preheat its "
+                             f"{r['learners']} kernels for 04 (once, before the session).")
         errs = [e for s in room_runs.values() for e in s.get("room", {}).get("errors", [])]
         if errs:
             lines += ["", "Errors: " + "; ".join(sorted(set(errs))[:5])]
@@ -461,7 +484,9 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     server.wait_ready(APPS, budget)
                     if setup == "room":
+                        t_pool = time.monotonic()
                         wait_pool(server, APP, args.learners, budget, timeout=300)
+                        entry["pool_fill_s"] = round(time.monotonic() - t_pool, 1)
                     entry["kernels_at_rest"] = memory_of(server.kernels())
                     if setup == setups[0]:
                         with sync_playwright() as pw:
