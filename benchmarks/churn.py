@@ -273,7 +273,7 @@ def markdown(r: dict) -> str:
             "| Figure | Value |",
             "|---|---|",
             f"| Kernels at rest (pool: one per notebook) | {c['at_rest']['count']} ({c['at_rest']['rss_total_mb']:.0f} MB RSS) |",
-            f"| Abandoned visits | {v['http_get_never_connected']} GET-only + {v['browser_crashed']} crashed pages in {v['seconds']:.0f} s, {len(v['errors'])} errors |",
+            f"| Abandoned visits | {v['http_get_never_connected']} GET-only + {v['browser_crashed']} killed pages in {v['seconds']:.0f} s, {len(v['errors'])} errors |",
             f"| Peak kernels | {c['peak_kernels']} |",
             f"| Peak kernel memory | {c['peak_rss_mb']:.0f} MB RSS ({c['peak_uss_mb']:.0f} MB USS) |",
             f"| Back to the pool after the last visit | {'not within ' + str(round(c['goal_s'] * 2)) + ' s' if back is None else f'{back:.0f} s'} (goal ≤ {c['goal_s']:.0f} s) |",
