@@ -518,3 +518,23 @@ def test_notebook_runs_and_shows_the_plan_from_saved_drafts(repo_root: Path, tmp
     views = [o for o in outputs if o.output_type == "display_data"]
     assert [o.data["text/plain"].split("(")[0] for o in views] == ["DraftKeeper", "CampaignPlanView"]
     assert outputs[-1].text.strip() == "['messages'] 6"
+
+
+def test_downloads_are_current_before_the_plan_shows_new_text():
+    """The page applies widget updates in order: when the learner sees their text
+    in the plan, a click on a download must already give them that text."""
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    store = MemoryDraftStore()
+    view = CampaignPlanView(store=store)
+    seen_in_markdown_link: list[bool] = []
+
+    def on_plan_shown(change):
+        href = view._links["md"].value.split('href="', 1)[1].split('"', 1)[0]
+        markdown = base64.b64decode(href.split(",", 1)[1]).decode("utf-8")
+        seen_in_markdown_link.append("Ha Noi" in markdown)
+
+    view._plan_html.observe(on_plan_shown, names="value")
+    store.save(MESSAGE_BUILDER_KEY, dict(FULL_MESSAGE, problem="Dirty air in Ha Noi schools"))
+    view.refresh()
+    assert seen_in_markdown_link == [True]

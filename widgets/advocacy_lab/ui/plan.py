@@ -203,6 +203,9 @@ class CampaignPlanView(LearnerComponent):
             drafts = load_all_drafts(self._store) if self._store is not None else {}
         plan = build_plan(drafts, self._title.value, lang=self._lang, today=self._today)
         self._plan = plan
+        # Downloads first: the page applies widget updates in order, so by the time
+        # the learner sees their text in the plan, the files already carry it too.
+        self._render_downloads(plan)
         body = plan_html_body(plan, link_modules=True, include_missing=False, top_level=3)
         if not plan.sections:
             body += f"<p><em>{html.escape(self._t['nothing_yet'])}</em></p>"
@@ -212,7 +215,6 @@ class CampaignPlanView(LearnerComponent):
             + (f"<p>{html.escape(self._t['missing_intro'])}</p>" if plan.missing else "")
             + missing_html(plan, link_modules=True)
         )
-        self._render_downloads(plan)
         return plan
 
     def _render_downloads(self, plan: CampaignPlan) -> None:
