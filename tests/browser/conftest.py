@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from browser_support import (  # noqa: E402  (shared with the test modules)
     APP_TIMEOUT_MS,
@@ -29,9 +30,15 @@ from browser_support import (  # noqa: E402  (shared with the test modules)
     CHROMIUM_ARGS,
     ROOT,
     SERVER_START_TIMEOUT,
+    UPDATE_TIMEOUT_MS,
     http_get,
     open_notebook,
 )
+
+
+# Playwright's default of 5 s for expect() is too short for a kernel round trip
+# on a busy 2-core machine; a passing expectation returns as soon as it holds.
+expect.set_options(timeout=UPDATE_TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items):

@@ -54,7 +54,20 @@ def wait_saved_in_browser(page) -> None:
 
 
 def expect_draft_back(page) -> None:
-    expect(page.locator(".al-problem textarea")).to_have_value(PROBLEM, timeout=UPDATE_TIMEOUT_MS)
+    # Generous: the new kernel first has to hear from the browser, on a machine that may be busy.
+    try:
+        expect(page.locator(".al-problem textarea")).to_have_value(PROBLEM, timeout=APP_TIMEOUT_MS)
+    except AssertionError as exc:
+        state = page.evaluate(
+            """(key) => ({
+                saved: localStorage.getItem(key),
+                status: (document.querySelector('.al-drafts-status') || {}).innerText,
+                notice: (document.querySelector('.al-drafts-notice') || {}).innerText,
+                kernel: JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId,
+            })""",
+            STORAGE_KEY,
+        )
+        raise AssertionError(f"draft not restored; page state: {state}") from exc
     expect(page.locator(".al-post-text textarea")).to_have_value(POST, timeout=UPDATE_TIMEOUT_MS)
     # Restored drafts are checked again, as if just typed.
     expect(page.locator(".al-feedback")).to_contain_text("Ready to post", timeout=UPDATE_TIMEOUT_MS)

@@ -24,7 +24,8 @@ def test_landing_page_is_the_start_notebook_with_a_link_to_the_module(page, serv
     page.goto(server_url + "/")
     expect(page).to_have_url(re.compile(r"/voila/render/00-start-here\.ipynb$"))
     link = page.locator(f'a[href$="{MODULE}"]').first
-    expect(link).to_be_visible()
+    # The course map lists the modules once the learner's drafts have come from the browser.
+    expect(link).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
     link.click()
     expect(page).to_have_url(re.compile(re.escape(MODULE) + "$"))
     expect(page.locator(".al-post-text textarea")).to_be_visible()
