@@ -46,7 +46,10 @@ docs: setup
 
 ## Benchmarks (not tests): write figures to docs/performance.md
 bench: setup browser
+	$(BIN)/python benchmarks/check_speed.py
 	$(BIN)/python benchmarks/voila_tti.py
+	$(BIN)/python benchmarks/room.py
+	$(BIN)/python benchmarks/churn.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
