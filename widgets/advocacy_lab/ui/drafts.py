@@ -100,7 +100,39 @@ class BrowserStorage(anywidget.AnyWidget):
     problem_detail = traitlets.Unicode("").tag(sync=True)
 
 
-class BrowserDraftStore(traitlets.HasTraits):
+class _WaitsForPage:
+    """Stores whose drafts exist only once the learner's page has opened.
+
+    ``self.widget`` is an anywidget with a synced ``loaded`` flag; callbacks
+    queued with ``when_ready`` run once, when it turns true.
+    """
+
+    widget: Any
+
+    def _init_waiting(self) -> None:
+        self._ready_callbacks: list[Callable[[], None]] = []
+
+    @property
+    def ready(self) -> bool:
+        return self.widget.loaded
+
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the learner's page has opened and its drafts are here."""
+        if self.widget.loaded:
+            callback()
+        else:
+            self._ready_callbacks.append(callback)
+
+    def _run_ready_callbacks(self) -> None:
+        callbacks, self._ready_callbacks = self._ready_callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - one failing listener must not stop the others
+                log.exception("drafts ready-callback failed")
+
+
+class BrowserDraftStore(_WaitsForPage, traitlets.HasTraits):
     """Drafts kept in the learner's browser (localStorage), for Voila.
 
     The kernel cannot read localStorage, so the browser sends every saved
@@ -121,22 +153,11 @@ class BrowserDraftStore(traitlets.HasTraits):
         self._touched: set[str] = set()  # changed here: the browser's older copy must not win
         self._cleared = False
         self._queue: list[dict[str, Any]] = []
-        self._ready_callbacks: list[Callable[[], None]] = []
+        self._init_waiting()
         self.widget.observe(self._on_browser_state, names=["loaded", "stored"])
         self.widget.on_msg(self._on_browser_message)
 
     # -- DraftStore --------------------------------------------------------
-    @property
-    def ready(self) -> bool:
-        return self.widget.loaded
-
-    def when_ready(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the browser's saved drafts have arrived."""
-        if self.widget.loaded:
-            callback()
-        else:
-            self._ready_callbacks.append(callback)
-
     def load(self, key: str) -> dict[str, Any] | None:
         record = self._records.get(validate_key(key))
         return None if record is None else copy.deepcopy(record["data"])
@@ -183,12 +204,7 @@ class BrowserDraftStore(traitlets.HasTraits):
         queue, self._queue = self._queue, []
         for msg in queue:
             self._send(msg)
-        callbacks, self._ready_callbacks = self._ready_callbacks, []
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - one failing listener must not stop the others
-                log.exception("drafts ready-callback failed")
+        self._run_ready_callbacks()
 
     def _absorb(self, stored: Mapping[str, Any]) -> None:
         if self._cleared:
@@ -249,7 +265,7 @@ export default {
     loaded = traitlets.Bool(False).tag(sync=True)
 
 
-class VoilaFileDraftStore(FileDraftStore):
+class VoilaFileDraftStore(_WaitsForPage, FileDraftStore):
     """A FileDraftStore that is first read when a learner's page opens.
 
     Voila preheats kernels: it runs the notebook long before anyone visits.
@@ -264,19 +280,8 @@ class VoilaFileDraftStore(FileDraftStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.widget = PageSignal()
-        self._ready_callbacks: list[Callable[[], None]] = []
+        self._init_waiting()
         self.widget.observe(self._on_page_opened, names="loaded")
-
-    @property
-    def ready(self) -> bool:
-        return self.widget.loaded
-
-    def when_ready(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the learner's page has opened."""
-        if self.widget.loaded:
-            callback()
-        else:
-            self._ready_callbacks.append(callback)
 
     def load_record(self, key: str) -> dict[str, Any] | None:
         if not self.widget.loaded:
@@ -290,12 +295,7 @@ class VoilaFileDraftStore(FileDraftStore):
     def _on_page_opened(self, change: Any) -> None:
         if not self.widget.loaded:
             return
-        callbacks, self._ready_callbacks = self._ready_callbacks, []
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - one failing listener must not stop the others
-                log.exception("drafts ready-callback failed")
+        self._run_ready_callbacks()
 
 
 # --------------------------------------------------------------------------
