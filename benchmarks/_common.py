@@ -18,20 +18,11 @@ import sys
 import time
 from pathlib import Path
 
+from advocacy_lab.server.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "performance.md"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 BARE = "bare.ipynb"
 BARE_SELECTOR = ".al-bare-button button, button.al-bare-button"
 #: The main control of each page; other pages: their first rendered widget.

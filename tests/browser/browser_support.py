@@ -6,18 +6,12 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from advocacy_lab.server.chromium import CHROMIUM as _CHROMIUM
+from advocacy_lab.server.chromium import CHROMIUM_ARGS as _CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = Path(_CHROMIUM)
+CHROMIUM_ARGS = list(_CHROMIUM_ARGS)
 SERVER_START_TIMEOUT = 120  # seconds; preheating kernels on 2 busy cores is slow
 APP_TIMEOUT_MS = 90_000  # first render of a notebook may wait for a kernel
 UPDATE_TIMEOUT_MS = 30_000  # a round trip to the kernel after typing
