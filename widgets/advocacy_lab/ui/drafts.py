@@ -33,7 +33,6 @@ from advocacy_lab.core.drafts import (
     FileDraftStore,
     MemoryDraftStore,
     decode_record,
-    encode_record,
     record_to_json,
     validate_key,
 )
@@ -132,7 +131,7 @@ class _WaitsForPage:
                 log.exception("drafts ready-callback failed")
 
 
-class BrowserDraftStore(_WaitsForPage, traitlets.HasTraits):
+class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
     """Drafts kept in the learner's browser (localStorage), for Voila.
 
     The kernel cannot read localStorage, so the browser sends every saved
@@ -147,9 +146,9 @@ class BrowserDraftStore(_WaitsForPage, traitlets.HasTraits):
     notice = traitlets.Unicode("")
 
     def __init__(self, namespace: str = NAMESPACE) -> None:
-        super().__init__()
+        traitlets.HasTraits.__init__(self)
+        MemoryDraftStore.__init__(self)  # the kernel's copy of what the browser holds
         self.widget = BrowserStorage(namespace=namespace)
-        self._records: dict[str, dict[str, Any]] = {}
         self._touched: set[str] = set()  # changed here: the browser's older copy must not win
         self._cleared = False
         self._queue: list[dict[str, Any]] = []
@@ -157,33 +156,21 @@ class BrowserDraftStore(_WaitsForPage, traitlets.HasTraits):
         self.widget.observe(self._on_browser_state, names=["loaded", "stored"])
         self.widget.on_msg(self._on_browser_message)
 
-    # -- DraftStore --------------------------------------------------------
-    def load(self, key: str) -> dict[str, Any] | None:
-        record = self._records.get(validate_key(key))
-        return None if record is None else copy.deepcopy(record["data"])
-
-    def load_record(self, key: str) -> dict[str, Any] | None:
-        record = self._records.get(validate_key(key))
-        return None if record is None else copy.deepcopy(record)
-
+    # -- DraftStore: the in-memory copy, then the same change to the browser --
     def save(self, key: str, data: Mapping[str, Any]) -> None:
         key = validate_key(key)
-        record = encode_record(data)
-        self._records[key] = record
+        super().save(key, data)
         self._touched.add(key)
-        self._send({"op": "save", "key": key, "value": record_to_json(record)})
+        self._send({"op": "save", "key": key, "value": record_to_json(self._records[key])})
 
     def delete(self, key: str) -> None:
         key = validate_key(key)
-        self._records.pop(key, None)
+        super().delete(key)
         self._touched.add(key)
         self._send({"op": "delete", "key": key})
 
-    def keys(self) -> list[str]:
-        return sorted(self._records)
-
     def clear(self) -> None:
-        self._records.clear()
+        super().clear()
         self._cleared = True
         self._send({"op": "clear"})
 
