@@ -1,0 +1,158 @@
+"""Static files compressed once, not once per learner.
+
+Every learner's first visit fetches ~90 scripts and stylesheets, 5.4 MB before
+compression. Tornado's ``compress_response`` gzips each response again on the
+server's single thread, so a room of 35 arriving together costs 35 x 5.4 MB of
+compression while the learners wait. :class:`PrecompressedMixin` keeps each
+file's gzip bytes (keyed by path, size and modification time, so an edited file
+is compressed anew) and sends them to every client that accepts gzip.
+
+Files whose names carry a content hash (the widget manager's webpack chunks)
+or that are asked for with a ``?v=`` version never change under that URL, so
+they are also marked cacheable for a year: a self-paced learner on a slow
+connection downloads them once, not on every visit.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import threading
+
+import tornado.web
+
+#: Types worth compressing; images and fonts are already compressed.
+COMPRESSIBLE = re.compile(r"\.(?:js|mjs|css|json|map|svg|html|txt|wasm)$", re.IGNORECASE)
+#: Below this, gzip's overhead is not worth it (Tornado's own threshold is 1 KB too).
+MIN_SIZE = 1024
+#: Upper bound of the cache; the course's assets need about 6 MB compressed.
+MAX_CACHE_BYTES = 64 * 1024 * 1024
+#: webpack's content-hashed file names, e.g. ``324.ee1c7d64c48a4b927622.js``.
+CONTENT_HASHED = re.compile(r"[./-][0-9a-f]{16,}\.(?:js|css|map)$")
+ONE_YEAR = 365 * 24 * 3600
+
+
+class GzipCache:
+    """Compressed bodies by file, bounded in size, safe to share between handlers."""
+
+    def __init__(self, max_bytes: int = MAX_CACHE_BYTES, level: int = 9):
+        self.max_bytes = max_bytes
+        self.level = level
+        self._entries: dict[str, tuple[tuple[int, int], bytes]] = {}
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, path: str) -> bytes | None:
+        """The gzip bytes of ``path``, or None when it is not worth compressing or cannot be read."""
+        if not COMPRESSIBLE.search(path):
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if st.st_size < MIN_SIZE:
+            return None
+        stamp = (st.st_size, st.st_mtime_ns)
+        with self._lock:
+            entry = self._entries.get(path)
+            if entry and entry[0] == stamp:
+                self.hits += 1
+                return entry[1]
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            return None
+        # mtime=0: the same file always gives the same bytes (stable across restarts).
+        body = gzip.compress(raw, compresslevel=self.level, mtime=0)
+        with self._lock:
+            self.misses += 1
+            old = self._entries.pop(path, None)
+            if old:
+                self._size -= len(old[1])
+            if self._size + len(body) <= self.max_bytes:
+                self._entries[path] = (stamp, body)
+                self._size += len(body)
+        return body
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+#: One cache for the whole server: the same file may be reachable through two routes.
+CACHE = GzipCache()
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """True if an ``Accept-Encoding`` header allows gzip (``gzip;q=0`` does not)."""
+    for part in (header or "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip()
+            if q.lower().startswith("q="):
+                try:
+                    return float(q[2:]) > 0
+                except ValueError:
+                    return False
+            return True
+    return False
+
+
+class PrecompressedMixin:
+    """For ``tornado.web.StaticFileHandler`` subclasses: serve cached gzip bytes.
+
+    Works through StaticFileHandler's own hooks (headers, size, content), so its
+    path checks, ``304 Not Modified`` and HEAD handling stay as they are. Range
+    requests get the plain file, since ranges refer to its bytes.
+    """
+
+    _gzip_body: bytes | None = None
+
+    def _wants_gzip(self) -> bool:
+        headers = self.request.headers
+        return accepts_gzip(headers.get("Accept-Encoding")) and not headers.get("Range")
+
+    def set_extra_headers(self, path: str) -> None:
+        super().set_extra_headers(path)
+        self._gzip_body = None
+        absolute = getattr(self, "absolute_path", None)
+        if absolute and COMPRESSIBLE.search(absolute):
+            self.set_header("Vary", "Accept-Encoding")
+            if self._wants_gzip():
+                self._gzip_body = CACHE.get(absolute)
+                if self._gzip_body is not None:
+                    # Tornado's gzip transform leaves a response alone once it has an encoding.
+                    self.set_header("Content-Encoding", "gzip")
+
+    def set_headers(self) -> None:
+        super().set_headers()
+        # After the handler's own headers: Jupyter Server's FileFindHandler says
+        # "no-cache" for every file without ?v=, content-hashed ones included.
+        if CONTENT_HASHED.search(self.path or "") or "v" in self.request.arguments:
+            self.set_header("Cache-Control", f"public, max-age={ONE_YEAR}, immutable")
+
+    def compute_etag(self) -> str | None:
+        etag = super().compute_etag()
+        # The gzip body is another representation of the file: it needs its own tag.
+        if etag and self._wants_gzip() and COMPRESSIBLE.search(getattr(self, "absolute_path", "") or ""):
+            return etag[:-1] + '-gz"' if etag.endswith('"') else etag + "-gz"
+        return etag
+
+    def get_content_size(self) -> int:
+        if self._gzip_body is not None:
+            return len(self._gzip_body)
+        return super().get_content_size()
+
+    def get_content(self, abspath, start=None, end=None):
+        if self._gzip_body is not None:
+            return self._gzip_body[start:end]
+        return super().get_content(abspath, start, end)
+
+
+def precompressed(handler: type[tornado.web.StaticFileHandler]) -> type:
+    """``handler`` with :class:`PrecompressedMixin` in front of it."""
+    return type(f"Precompressed{handler.__name__}", (PrecompressedMixin, handler), {})
