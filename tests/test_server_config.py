@@ -16,8 +16,11 @@ import tornado.web
 from traitlets.config import Config
 
 from advocacy_lab.server import launch
+from advocacy_lab.server import app as app_module
 from advocacy_lab.server.app import (
+    BASE_TEMPLATE,
     CONFIG_FILE,
+    TEMPLATE_DIR,
     AdvocacyVoila,
     SafeRenderHandler,
     SafeTemplateStaticFileHandler,
@@ -195,6 +198,72 @@ def test_routes_landing_redirect_and_no_listing(voila_app):
     assert SafeTemplateStaticFileHandler in handler_classes
     # No execution endpoint (progressive rendering) is registered.
     assert not any("/voila/execution" in p for p in routes)
+
+
+# -- the course's template: Voila's "lab" without requests to other hosts ------------------
+
+
+def test_template_ships_inside_the_package():
+    assert TEMPLATE_DIR.parent.parent == CONFIG_FILE.parent
+    assert (TEMPLATE_DIR / "index.html.j2").is_file()
+    assert (TEMPLATE_DIR / "page.html").is_file()
+    # Voila resolves asset URLs by template name in the Jupyter data folders, so
+    # the page stays "lab" to Voila; ours only comes first in the search path.
+    assert VOILA_CONF["template"] == BASE_TEMPLATE == "lab"
+
+
+def test_our_templates_are_found_before_voilas(voila_app):
+    assert voila_app.template_paths[0] == str(TEMPLATE_DIR)
+    # Voila's own folders follow, so its templates and assets are still found.
+    assert any(p.replace("\\", "/").endswith("voila/templates/lab") for p in voila_app.template_paths[1:])
+    env = voila_app.init_settings()["voila_jinja2_env"]
+    assert env.get_template("page.html").filename == str(TEMPLATE_DIR / "page.html")
+
+    from voila.exporter import VoilaExporter
+
+    exporter = VoilaExporter(template_paths=voila_app.template_paths, template_name="lab")
+    assert exporter.environment.get_template("index.html.j2").filename == str(TEMPLATE_DIR / "index.html.j2")
+
+
+def test_error_page_links_nothing_on_another_host(voila_app):
+    """The 404 page, rendered as Voila's handlers render it, keeps the theme and drops the CDN."""
+    from voila.utils import create_include_assets_functions
+
+    env = voila_app.init_settings()["voila_jinja2_env"]
+    html = env.get_template("404.html").render(
+        status_code=404, status_message="Not Found", base_url="/", theme="light",
+        **create_include_assets_functions("lab", "/"),
+    )
+    assert "404: Not Found" in html
+    assert "/voila/templates/lab/static/theme-light.css" in html
+    assert not re.search(r"""(?:href|src)=["']?(?:https?:)?//""", html), html
+
+
+def test_a_missing_template_folder_stops_the_server(tmp_path, monkeypatch):
+    """Jinja skips a missing folder: without this check Voila's CDN links would come back silently."""
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(app_module, "TEMPLATE_DIR", tmp_path / "not-installed")
+    app = AdvocacyVoila()
+    try:
+        with pytest.raises(FileNotFoundError, match="package data"):
+            app.initialize(launch.build_argv(9123, False, tmp_path) + ["--VoilaConfiguration.preheat_kernel=False"])
+    finally:
+        AdvocacyVoila.clear_instance()
+
+
+def test_another_base_template_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path)
+    app = AdvocacyVoila()
+    try:
+        with pytest.raises(ValueError, match="must be 'lab'"):
+            app.initialize(
+                launch.build_argv(9123, False, tmp_path)
+                + ["--VoilaConfiguration.preheat_kernel=False", "--VoilaConfiguration.template=reveal"]
+            )
+    finally:
+        AdvocacyVoila.clear_instance()
 
 
 def test_serve_refuses_a_port_in_use_with_a_clear_message(tmp_path, capsys):

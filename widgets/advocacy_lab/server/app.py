@@ -15,7 +15,10 @@
   requests, no Jupyter Server contents/kernels API);
 * the landing URL ``/`` redirects to the start page instead of listing the
   folder, and the folder listing routes (``/voila/tree``,
-  ``/voila/api/contents``) are not registered: the start page is the index.
+  ``/voila/api/contents``) are not registered: the start page is the index;
+* the page fetches nothing from another host: ``templates/advocacy`` (shipped
+  here, not installed into share/jupyter) comes first in the template search
+  path and drops the CDN links of Voila's "lab" template (see its comments).
 """
 from __future__ import annotations
 
@@ -32,6 +35,11 @@ from voila.tornado.handler import TornadoVoilaHandler
 
 CONFIG_DIR = Path(__file__).resolve().parent
 CONFIG_FILE = CONFIG_DIR / "voila.json"
+#: Our overrides of Voila's "lab" template: the page and the error pages without
+#: requests to other hosts. Searched before Voila's own template folders.
+TEMPLATE_DIR = CONFIG_DIR / "templates" / "advocacy"
+#: The Voila template TEMPLATE_DIR extends; voila.json must name it.
+BASE_TEMPLATE = "lab"
 
 #: Routes of standalone Voila that we do not serve (a directory listing and the
 #: contents API behind it). Matched against the route patterns Voila registers.
@@ -97,6 +105,26 @@ class AdvocacyVoila(Voila):
         # Only the project's own configuration: a stray voila.json in the
         # current directory or in ~/.jupyter must not weaken these settings.
         return [str(CONFIG_DIR)]
+
+    def setup_template_dirs(self):
+        super().setup_template_dirs()
+        # Voila still knows the template as "lab": its asset URLs
+        # (/voila/templates/lab/static/...) are resolved by template name in the
+        # Jupyter data folders only, where ours is deliberately not installed.
+        # Only the Jinja search path changes, so our index.html.j2 and page.html
+        # are found first and extend Voila's by their full paths.
+        if self.voila_configuration.template != BASE_TEMPLATE:
+            raise ValueError(
+                f"voila.json: VoilaConfiguration.template must be {BASE_TEMPLATE!r} "
+                f"(templates/advocacy extends it), not {self.voila_configuration.template!r}"
+            )
+        if not (TEMPLATE_DIR / "index.html.j2").is_file():
+            # Jinja would skip a missing folder and silently serve Voila's CDN links.
+            raise FileNotFoundError(
+                f"{TEMPLATE_DIR} is missing from the installed advocacy_lab package "
+                "(package data): reinstall it, e.g. pip install -e ."
+            )
+        self.template_paths = [str(TEMPLATE_DIR), *self.template_paths]
 
     def init_settings(self):
         settings = super().init_settings()
