@@ -14,6 +14,7 @@ connection downloads them once, not on every visit.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import re
@@ -102,6 +103,16 @@ def accepts_gzip(header: str | None) -> bool:
     return False
 
 
+class _instance_or_class:
+    """A method that receives both the instance (None when called on the class) and the class."""
+
+    def __init__(self, func):
+        self.func = func
+
+    def __get__(self, obj, cls):
+        return functools.partial(self.func, obj, cls)
+
+
 class PrecompressedMixin:
     """For ``tornado.web.StaticFileHandler`` subclasses: serve cached gzip bytes.
 
@@ -147,10 +158,13 @@ class PrecompressedMixin:
             return len(self._gzip_body)
         return super().get_content_size()
 
-    def get_content(self, abspath, start=None, end=None):
-        if self._gzip_body is not None:
+    @_instance_or_class
+    def get_content(self, cls, abspath, start=None, end=None):
+        # Tornado calls this on the handler for the body, and on the class to hash a file
+        # for its version/ETag: only the former may get the gzip bytes.
+        if self is not None and self._gzip_body is not None:
             return self._gzip_body[start:end]
-        return super().get_content(abspath, start, end)
+        return super(PrecompressedMixin, cls).get_content(abspath, start, end)
 
 
 def precompressed(handler: type[tornado.web.StaticFileHandler]) -> type:
