@@ -1,6 +1,6 @@
 """Standalone Voila, configured for the course.
 
-``AdvocacyVoila`` is ``voila.app.Voila`` with three changes:
+``AdvocacyVoila`` is ``voila.app.Voila`` with these changes:
 
 * its configuration comes from ``voila.json`` shipped next to this module (and
   only from there, not from the working directory), so the security settings
@@ -16,6 +16,9 @@
 * the landing URL ``/`` redirects to the start page instead of listing the
   folder, and the folder listing routes (``/voila/tree``,
   ``/voila/api/contents``) are not registered: the start page is the index;
+* static scripts and styles are gzipped once and kept (``static.py``), and the
+  kernel pool refills after a burst of arrivals wait for a quiet moment, one at
+  a time (``pool.py``): both for a room of learners arriving together;
 * the page fetches nothing from another host: ``templates/advocacy`` (shipped
   here, not installed into share/jupyter) comes first in the template search
   path and drops the CDN links of Voila's "lab" template (see its comments).
@@ -27,11 +30,15 @@ from pathlib import Path
 
 import tornado.web
 from jupyter_server.utils import url_path_join
-from traitlets import Unicode, default
+from traitlets import Float, Int, Unicode, default
 
+from jupyter_server.base.handlers import FileFindHandler
 from voila.app import Voila
-from voila.static_file_handler import TemplateStaticFileHandler
+from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
+
+from advocacy_lab.server.pool import pace_refills
+from advocacy_lab.server.static import PrecompressedMixin, precompressed
 
 CONFIG_DIR = Path(__file__).resolve().parent
 CONFIG_FILE = CONFIG_DIR / "voila.json"
@@ -73,7 +80,7 @@ class SafeRenderHandler(TornadoVoilaHandler):
         return await super().get(path)
 
 
-class SafeTemplateStaticFileHandler(TemplateStaticFileHandler):
+class SafeTemplateStaticFileHandler(PrecompressedMixin, TemplateStaticFileHandler):
     """Template assets; a malformed or '..' path is a 404 (Voila's handler answers 500)."""
 
     def parse_url_path(self, path):
@@ -87,6 +94,9 @@ class SafeTemplateStaticFileHandler(TemplateStaticFileHandler):
 REPLACED_HANDLERS = {
     TornadoVoilaHandler: SafeRenderHandler,
     TemplateStaticFileHandler: SafeTemplateStaticFileHandler,
+    # Scripts and styles gzipped once for everyone (see static.py).
+    MultiStaticFileHandler: precompressed(MultiStaticFileHandler),
+    FileFindHandler: precompressed(FileFindHandler),
 }
 
 
@@ -126,8 +136,26 @@ class AdvocacyVoila(Voila):
             )
         self.template_paths = [str(TEMPLATE_DIR), *self.template_paths]
 
+    refill_concurrency = Int(
+        1,
+        config=True,
+        help="Pool kernels that may warm up at once after learners take theirs "
+        "(see pool.py); 1 leaves the other core of a small machine to the learners.",
+    )
+    refill_quiet = Float(
+        3.0,
+        config=True,
+        help="Seconds without a learner arriving before the pool is refilled (see pool.py).",
+    )
+    refill_max_wait = Float(
+        30.0,
+        config=True,
+        help="Longest a refill waits for such a quiet moment, in seconds.",
+    )
+
     def init_settings(self):
         settings = super().init_settings()
+        pace_refills(self.kernel_manager, self.refill_concurrency, self.refill_quiet, self.refill_max_wait)
         # The fix for compression (see the module docstring): the settings must
         # be there when tornado.web.Application is constructed.
         settings.update(self.tornado_settings)
