@@ -33,6 +33,7 @@ from jupyter_server.utils import url_path_join
 from traitlets import Float, Int, Unicode, default
 
 from jupyter_server.base.handlers import FileFindHandler
+from jupyter_server.log import log_request
 from voila.app import Voila
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -156,10 +157,18 @@ class AdvocacyVoila(Voila):
     def init_settings(self):
         settings = super().init_settings()
         pace_refills(self.kernel_manager, self.refill_concurrency, self.refill_quiet, self.refill_max_wait)
+        settings["log_function"] = self._log_request
         # The fix for compression (see the module docstring): the settings must
         # be there when tornado.web.Application is constructed.
         settings.update(self.tornado_settings)
         return settings
+
+    def _log_request(self, handler) -> None:
+        # Every request served tells the pool that learners are still loading (pool.py).
+        note = getattr(self.kernel_manager, "note_activity", None)
+        if note is not None:
+            note()
+        log_request(handler)
 
     def landing_url(self) -> str:
         return url_path_join(self.base_url, "voila/render", self.landing_notebook)

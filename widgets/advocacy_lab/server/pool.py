@@ -7,9 +7,10 @@ two CPU-seconds each, so 35 refills at once hold both cores for the better part
 of a minute, exactly while the 35 learners' own kernels are answering their
 pages. :class:`PacedRefillMixin` paces refills in two ways:
 
-* a refill waits until no learner has taken a kernel for ``refill_quiet``
-  seconds (at most ``refill_max_wait``), so a room arriving together gets its
-  pages first and the pool is rebuilt while they read;
+* a refill waits until the server has been quiet for ``refill_quiet`` seconds
+  (no learner took a kernel and no request was served; at most
+  ``refill_max_wait``), so a room arriving together gets its pages, scripts
+  and widgets first and the pool is rebuilt while they read;
 * only ``refill_concurrency`` refills run at a time (a kernel counts until its
   notebook has run), leaving the other core to the learners.
 
@@ -30,12 +31,19 @@ class PacedRefillMixin:
     refill_concurrency: int = 1
     refill_quiet: float = 3.0
     refill_max_wait: float = 30.0
-    _last_taken: float | None = None
+    _last_activity: float | None = None
     _warming: int = 0
     _learners_waiting: int = 0
 
+    def note_activity(self) -> None:
+        """A learner's request was served (the app calls this for every request)."""
+        try:
+            self._last_activity = asyncio.get_running_loop().time()
+        except RuntimeError:  # no loop running: nothing is waiting to refill either
+            pass
+
     async def get_rendered_notebook(self, notebook_name, *args, **kwargs):
-        self._last_taken = asyncio.get_running_loop().time()
+        self.note_activity()
         pool = self._pools.get(notebook_name) or []
         # A learner who takes a kernel that is still warming must not wait for the quiet.
         waiting = bool(pool) and not pool[0].done()
@@ -51,7 +59,8 @@ class PacedRefillMixin:
         deadline = loop.time() + self.refill_max_wait
         while not self._learners_waiting:
             now = loop.time()
-            quiet = self._last_taken is None or now >= min(self._last_taken + self.refill_quiet, deadline)
+            last = self._last_activity
+            quiet = last is None or now >= min(last + self.refill_quiet, deadline)
             if quiet and self._warming < self.refill_concurrency:
                 self._warming += 1
                 return True
@@ -78,7 +87,7 @@ class PacedRefillMixin:
 
 def pace_refills(kernel_manager, concurrency: int, quiet: float = 3.0, max_wait: float = 30.0) -> None:
     """Make ``kernel_manager`` (Voila's preheating manager) refill ``concurrency`` kernels at a
-    time, each after ``quiet`` seconds without a learner arriving (``max_wait`` at most).
+    time, each after ``quiet`` quiet seconds (``max_wait`` at most).
 
     Voila builds its kernel-manager class inside ``Voila.init_settings`` from a
     factory, so there is no class to subclass beforehand; the instance gets a
