@@ -294,6 +294,22 @@ def settle(budget: Budget, timeout: float = 30, idle: float = 0.8) -> None:
 # -- one visit -----------------------------------------------------------------------------
 
 
+def close_like_a_learner(context) -> None:
+    """Close every page as a browser closes a tab, then the context.
+
+    Only ``beforeunload`` makes Voila's page send its kernel-shutdown beacon;
+    Playwright's ``page.close()``/``context.close()`` skip it unless asked, and
+    the kernel would then wait for the cull.
+    """
+    for page in list(context.pages):
+        try:
+            with page.expect_event("close", timeout=5000):
+                page.close(run_before_unload=True)
+        except Exception:  # a page that hangs in unload still goes with its context
+            pass
+    context.close()
+
+
 def visit(browser, url: str, selector: str, timeout_ms: float) -> dict:
     """Open ``url`` in a fresh context (cold cache); time until ``selector`` is visible."""
     context = browser.new_context()
@@ -334,7 +350,7 @@ def visit(browser, url: str, selector: str, timeout_ms: float) -> dict:
             pass
     finally:
         responses = list(net["responses"].values())
-        context.close()  # the page's unload beacon shuts its kernel down
+        close_like_a_learner(context)
     document = next((r for r in responses if r["type"] == "Document"), None)
     scripts = [r for r in responses if r["type"] in ("Script", "Stylesheet") and r["bytes"] > 1024]
     return {
