@@ -38,7 +38,7 @@ from voila.app import Voila
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
-from advocacy_lab.server.pool import pace_refills
+from advocacy_lab.server.pool import paced_pools
 from advocacy_lab.server.static import PrecompressedMixin, precompressed
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -143,6 +143,11 @@ class AdvocacyVoila(Voila):
         help="Pool kernels that may warm up at once after learners take theirs "
         "(see pool.py); 1 leaves the other core of a small machine to the learners.",
     )
+    preheat_concurrency = Int(
+        3,
+        config=True,
+        help="Pool kernels that may warm up at once before the first learner arrives.",
+    )
     refill_quiet = Float(
         3.0,
         config=True,
@@ -155,8 +160,9 @@ class AdvocacyVoila(Voila):
     )
 
     def init_settings(self):
-        settings = super().init_settings()
-        pace_refills(self.kernel_manager, self.refill_concurrency, self.refill_quiet, self.refill_max_wait)
+        with paced_pools(self.refill_concurrency, self.refill_quiet, self.refill_max_wait,
+                         self.preheat_concurrency):
+            settings = super().init_settings()
         settings["log_function"] = self._log_request
         # The fix for compression (see the module docstring): the settings must
         # be there when tornado.web.Application is constructed.
