@@ -174,7 +174,7 @@ class AdvocacyVoila(Voila):
         note = getattr(self.kernel_manager, "note_activity", None)
         if note is not None:
             note()
-        log_request(handler)
+        log_request(handler, record_prometheus_metrics=False)  # no metrics endpoint is served
 
     def landing_url(self) -> str:
         return url_path_join(self.base_url, "voila/render", self.landing_notebook)
