@@ -21,6 +21,7 @@ import re
 import threading
 
 import tornado.web
+from tornado.web import GZipContentEncoding
 
 #: Types worth compressing; images and fonts are already compressed.
 COMPRESSIBLE = re.compile(r"\.(?:js|mjs|css|json|map|svg|html|txt|wasm)$", re.IGNORECASE)
@@ -89,18 +90,28 @@ CACHE = GzipCache()
 
 
 def accepts_gzip(header: str | None) -> bool:
-    """True if an ``Accept-Encoding`` header allows gzip (``gzip;q=0`` does not)."""
+    """True if an ``Accept-Encoding`` header allows gzip.
+
+    An explicit ``gzip`` entry decides (``gzip;q=0`` refuses it); otherwise ``*`` does.
+    """
+    weights: dict[str, float] = {}
     for part in (header or "").split(","):
         name, _, params = part.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*"):
-            q = params.strip()
-            if q.lower().startswith("q="):
+        name = name.strip().lower()
+        if not name:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
                 try:
-                    return float(q[2:]) > 0
+                    q = float(value)
                 except ValueError:
-                    return False
-            return True
-    return False
+                    q = 0.0
+        weights[name] = q
+    if "gzip" in weights:
+        return weights["gzip"] > 0
+    return weights.get("*", 0.0) > 0
 
 
 class _instance_or_class:
@@ -131,13 +142,21 @@ class PrecompressedMixin:
         super().set_extra_headers(path)
         self._gzip_body = None
         absolute = getattr(self, "absolute_path", None)
-        if absolute and COMPRESSIBLE.search(absolute):
+        if not (absolute and COMPRESSIBLE.search(absolute)):
+            return
+        on_the_fly = [t for t in self._transforms if isinstance(t, GZipContentEncoding)]
+        if self._wants_gzip():
+            self._gzip_body = CACHE.get(absolute)
+        if self._gzip_body is not None:
+            # Tornado's gzip transform leaves a response alone once it has an encoding
+            # (and adds the Vary header itself).
+            self.set_header("Content-Encoding", "gzip")
+        elif self.request.headers.get("Range"):
+            # A range refers to the file's own bytes: it must not be gzipped on the way out.
+            self._transforms = [t for t in self._transforms if t not in on_the_fly]
+            on_the_fly = []
+        if not on_the_fly:
             self.set_header("Vary", "Accept-Encoding")
-            if self._wants_gzip():
-                self._gzip_body = CACHE.get(absolute)
-                if self._gzip_body is not None:
-                    # Tornado's gzip transform leaves a response alone once it has an encoding.
-                    self.set_header("Content-Encoding", "gzip")
 
     def set_headers(self) -> None:
         super().set_headers()
