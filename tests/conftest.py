@@ -31,3 +31,11 @@ def _isolated_learner_data(tmp_path_factory: pytest.TempPathFactory):
         os.environ.pop("ADVOCACY_LAB_DATA_DIR", None)
     else:
         os.environ["ADVOCACY_LAB_DATA_DIR"] = previous
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    # Browser tests run last: the session's sync Playwright keeps an asyncio loop
+    # running in the main thread from its first use on, and tests that run their own
+    # loop (Tornado's AsyncHTTPTestCase, asyncio.run) cannot start one beside it.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
