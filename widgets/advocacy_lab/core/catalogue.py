@@ -1,0 +1,72 @@
+"""The text catalogue: every learner- and trainer-facing sentence, one JSON file per language.
+
+``locales/<lang>.json`` maps a dotted key (``"connection.lost"``) to a
+sentence, with ``{name}`` placeholders filled by :func:`text`. English is the
+reference: every other language must have the same keys and placeholders
+(``tests/test_catalogue.py``). A key missing from a language falls back to
+English, so a half-translated language still shows a whole page.
+
+Core functions raise or return *codes* (catalogue keys); the interface turns
+them into sentences with :func:`text`. Pure: no GUI import.
+"""
+from __future__ import annotations
+
+import json
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+#: The reference language; the others are checked against it.
+REFERENCE = "en"
+
+
+@lru_cache(maxsize=None)
+def languages() -> tuple[str, ...]:
+    """Language codes with a catalogue, the reference first (``("en", "vi")``)."""
+    found = sorted(p.stem for p in LOCALES_DIR.glob("*.json"))
+    return (REFERENCE, *[code for code in found if code != REFERENCE])
+
+
+def check_language(lang: str) -> str:
+    """``lang`` if the course has a catalogue for it; else a ValueError naming the choices."""
+    if lang not in languages():
+        raise ValueError(f"lang must be one of {', '.join(map(repr, languages()))}, not {lang!r}")
+    return lang
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """The sentences of one language, by key (a copy is not made: do not modify)."""
+    check_language(lang)
+    data = json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise ValueError(f"locales/{lang}.json must map keys to strings")
+    return data
+
+
+def placeholders(sentence: str) -> set[str]:
+    """The ``{name}`` fields of a sentence."""
+    return {field for _, field, _, _ in string.Formatter().parse(sentence) if field}
+
+
+def text(key: str, lang: str = REFERENCE, /, **values: Any) -> str:
+    """The sentence for ``key`` in ``lang``, placeholders filled from ``values``.
+
+    Falls back to English for a key the language lacks; a key no catalogue
+    has is a programming error (KeyError), caught by the tests.
+    """
+    sentences = catalogue(lang)
+    sentence = sentences.get(key)
+    if sentence is None:
+        sentence = catalogue(REFERENCE)[key]
+    return sentence.format(**values) if values else sentence
+
+
+def texts(prefix: str, lang: str = REFERENCE) -> dict[str, str]:
+    """Every sentence whose key starts with ``prefix + "."``, keyed by the rest (for a page script)."""
+    start = prefix + "."
+    merged = {k[len(start):]: v for k, v in catalogue(REFERENCE).items() if k.startswith(start)}
+    merged.update({k[len(start):]: v for k, v in catalogue(lang).items() if k.startswith(start)})
+    return merged
