@@ -294,6 +294,10 @@ class MessageBuilder(LearnerComponent):
         return f"<p class='al-waiting'><em>{html.escape(self._t['waiting'])}</em></p>"
 
     def _platform_section(self, pid: str, fb: Feedback, text: str) -> str:
+        from advocacy_lab.core.text import strip_bidi_controls
+
+        # What is shown and copied carries no bidi control (the text.bidi_controls finding says so).
+        text = strip_bidi_controls(text)
         platform = self._platforms[pid]
         name = platform.name
         t = self._t
