@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import re
-import tomllib
+import subprocess
+import sys
+from importlib import metadata
 from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda-only plumbing, not runtime dependencies of the package
@@ -86,3 +94,55 @@ def test_environment_installs_the_project_itself() -> None:
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = [d for d in env["dependencies"] if isinstance(d, dict)]
     assert pip_section and "-e ." in pip_section[0]["pip"]
+
+
+# --- setuptools: the pin that keeps pkg_resources (issue #7) ---------------------------------
+# twitter-text-parser 3.0.0 and textstat 0.7.3 import pkg_resources, which only setuptools ships:
+# 82 and later dropped it, and 80.9 to 81 warn at every import (a learner would see the warning).
+PKG_RESOURCES_USERS = ("twitter_text", "textstat")
+
+
+def _comment_before(text: str, line_pattern: str) -> str:
+    """The comment lines just above the one line matching ``line_pattern``."""
+    lines = text.splitlines()
+    found = [i for i, line in enumerate(lines) if re.search(line_pattern, line)]
+    assert len(found) == 1, f"expected one line matching {line_pattern!r}, found {len(found)}"
+    comments = []
+    for line in reversed(lines[: found[0]]):
+        if not line.strip().startswith("#"):
+            break
+        comments.append(line)
+    return "\n".join(reversed(comments))
+
+
+def test_setuptools_is_pinned_to_a_range_that_ships_pkg_resources_in_both_files() -> None:
+    for where, found in (("pyproject.toml", _pyproject_requirements()),
+                         ("environment.yml", _environment_requirements())):
+        assert "setuptools" in found, f"{where} lost the setuptools pin that keeps pkg_resources"
+        spec = SpecifierSet(found["setuptools"])
+        for version in ("80.9.0", "81.0.0", "82.0.0", "84.2.1"):
+            assert version not in spec, f"{where}: setuptools {version} has no quiet pkg_resources"
+        assert "80.8.0" in spec, f"{where}: the pin leaves no setuptools to install"
+
+
+def test_the_setuptools_pin_says_why_in_both_files() -> None:
+    for name, pattern in (("pyproject.toml", r'^\s*"setuptools[<>=!~]'),
+                          ("environment.yml", r"^\s*-\s*setuptools[<>=!~]")):
+        comment = _comment_before((ROOT / name).read_text(), pattern)
+        assert "pkg_resources" in comment, f"{name}: the setuptools pin needs its comment (why)"
+
+
+def test_installed_setuptools_is_within_the_pin() -> None:
+    spec = SpecifierSet(_pyproject_requirements()["setuptools"])
+    assert metadata.version("setuptools") in spec
+
+
+def test_the_libraries_that_need_pkg_resources_import_without_a_warning() -> None:
+    # A fresh interpreter: this one may have imported them already. UserWarning as an error
+    # catches setuptools 80.9-81's warning; a missing pkg_resources fails the import outright.
+    code = "import pkg_resources; " + "; ".join(f"import {m}" for m in PKG_RESOURCES_USERS)
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", "-c", code],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
