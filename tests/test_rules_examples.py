@@ -25,7 +25,7 @@ KNOWN_PLACEHOLDERS = {
     "platform", "platform_name", "counting", "length", "limit", "remaining", "preview_chars",
     "hashtags", "mentions", "links", "words", "language", "reading_ease", "over",
     "max_hashtags", "max_mentions", "max_links", "hashtag", "url", "count", "char", "tag",
-    "length_exact", "has_cta",
+    "length_exact", "has_cta", "checked_chars",
 }
 POST_RULES = [r for r in RULES if r.checker == "check_post"]
 

@@ -2,8 +2,9 @@
 
 Learner text is data, never markup. Every exporter passes it through
 ``plain_text`` (drops what XML forbids: control characters, lone surrogates,
-U+FFFE/U+FFFF, so no export can fail on pasted text) and then escapes it for
-its format: Markdown escapes, ``html.escape``, plain Word runs.
+U+FFFE/U+FFFF, so no export can fail on pasted text; and bidi controls, so no
+text shows in another order than it was typed) and then escapes it for its
+format: Markdown escapes, ``html.escape``, plain Word runs.
 
 Pure: no widget code here. python-docx is imported only inside
 ``plan_to_docx`` so that the kernel of a page that never exports stays lean.
@@ -20,6 +21,7 @@ from typing import Iterable
 from urllib.parse import quote
 
 from advocacy_lab.core.plan import CampaignPlan, MissingPart
+from advocacy_lab.core.text import strip_bidi_controls
 
 MARKDOWN_MIME = "text/markdown"
 HTML_MIME = "text/html"
@@ -33,13 +35,14 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 def plain_text(text: object) -> str:
     """Learner text made safe to write in any format (not yet escaped).
 
-    Newlines are normalised to ``\\n``; characters XML forbids are dropped.
+    Newlines are normalised to ``\\n``; characters XML forbids and bidi
+    controls (U+202A-U+202E, U+2066-U+2069) are dropped.
     Anything that is not a string becomes ``""``.
     """
     if not isinstance(text, str):
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _FORBIDDEN.sub("", text)
+    return strip_bidi_controls(_FORBIDDEN.sub("", text))
 
 
 def _one_line(text: object) -> str:

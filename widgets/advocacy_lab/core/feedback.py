@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
+from .text import strip_bidi_controls
+
 Severity = Literal["error", "warning", "tip"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "tip")
 
@@ -28,6 +30,10 @@ class Finding:
             raise ValueError(
                 f"severity must be one of {', '.join(SEVERITIES)}, not {self.severity!r}"
             )
+        # Messages can quote learner text (a link, a tag): never carry a bidi
+        # control that would make what is shown read differently.
+        object.__setattr__(self, "message", strip_bidi_controls(self.message))
+        object.__setattr__(self, "suggestion", strip_bidi_controls(self.suggestion))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from .text import strip_bidi_controls
+
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
 
 # Public link shorteners: the reader cannot see where these lead.
@@ -29,11 +31,13 @@ def build_tracking_link(url: str, source: str, medium: str, campaign: str) -> st
 
     Keeps the existing query and fragment, replaces utm_ values already there,
     and percent-encodes the values. Raises ValueError with a plain message when
-    the link is malformed or a part is empty.
+    the link is malformed or a part is empty. Bidi controls are dropped from
+    the link (they would let it show as another address); the values need
+    nothing, since they are percent-encoded.
     """
     if not isinstance(url, str):
         raise TypeError(f"url must be text, not {type(url).__name__}")
-    url = url.strip()
+    url = strip_bidi_controls(url).strip()
     if not url:
         raise ValueError("the link is empty: paste the full address, starting with https://")
     if any(ch.isspace() for ch in url):

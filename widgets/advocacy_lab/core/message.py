@@ -18,10 +18,12 @@ from .links import has_utm, is_shortened
 from .platforms import Platform, get_platform
 from .rules import LANGUAGES, get_rule
 from .text import (
+    MAX_FIELD_CHARS,
     Token,
     cased_letter_counts,
     describe_char,
     detect_language,
+    find_bidi_controls,
     find_control_chars,
     find_hashtags,
     find_html,
@@ -123,13 +125,23 @@ def check_post(text: str, platform: str, lang: str = "en") -> Feedback:
     """Check one post for one platform; messages and fixes in ``lang`` ("en" or "vi").
 
     Returns ``Feedback(findings, metrics)``; metrics hold at least platform,
-    length, limit, preview_chars, hashtags, mentions, links and reading_ease.
+    length, limit, preview_chars, hashtags, mentions, links, reading_ease and
+    checked_chars.
+
+    A text longer than ``MAX_FIELD_CHARS`` is checked on its first
+    ``MAX_FIELD_CHARS`` characters only (finding ``text.too_long_to_check``),
+    so a huge paste still gets a quick answer; its length is still measured
+    whole, so "too long for X" gives the true figure. Spans are offsets into
+    ``text`` either way.
     """
     _validate(text, lang)
     p: Platform = get_platform(platform)
+    full_length = len(text)
+    length, exact = count_length(text, p)
+    blank = is_blank(text)
+    # Everything below reads only the checked part (the whole text up to the cap).
+    text = text[:MAX_FIELD_CHARS]
     clean = scrub_surrogates(text)
-
-    length, exact = count_length(clean, p)
     links = find_links(text)
     hashtags = find_hashtags(text, links)
     mentions = find_mentions(text, links)
@@ -138,7 +150,6 @@ def check_post(text: str, platform: str, lang: str = "en") -> Feedback:
     language = detect_language(prose)
     word_count = sum(1 for _ in _WORD_RE.finditer(prose))
     reading_ease = _reading_ease(scrub_surrogates(prose)) if language == "en" else None
-    blank = is_blank(text)
     cta_span = None if blank else find_cta(unicodedata.normalize("NFC", clean[:STYLE_SAMPLE]))
     judge_cta = language in ("en", "vi")
 
@@ -158,6 +169,7 @@ def check_post(text: str, platform: str, lang: str = "en") -> Feedback:
         "language": language,
         "reading_ease": reading_ease,
         "has_cta": (cta_span is not None) if judge_cta or cta_span else None,
+        "checked_chars": len(text),
     }
     values = {
         **metrics,
@@ -171,14 +183,16 @@ def check_post(text: str, platform: str, lang: str = "en") -> Feedback:
     if blank:
         report.add("text.empty")
         return Feedback(tuple(report.findings), metrics)
+    if full_length > len(text):
+        report.add("text.too_long_to_check", (len(text), full_length))
 
     # Length and what the reader sees first.
     if length > p.limit:
-        report.add("length.over_limit", (fit_index(text, p, p.limit), len(text)))
+        report.add("length.over_limit", (fit_index(text, p, p.limit), full_length))
     if p.preview_chars and length > p.preview_chars:
         cut = fit_index(text, p, p.preview_chars)
         if judge_cta and find_cta(unicodedata.normalize("NFC", clean[:cut])) is None:
-            report.add("length.hook_truncated", (cut, len(text)))
+            report.add("length.hook_truncated", (cut, full_length))
     if judge_cta and cta_span is None:
         report.add("cta.missing")
 
@@ -226,7 +240,12 @@ def check_post(text: str, platform: str, lang: str = "en") -> Feedback:
     ):
         report.add("readability.hard")
 
-    # Characters that should not be there.
+    # Characters that should not be there. Bidi controls get their own finding
+    # (they are also stripped from what is shown and copied), not text.control_chars.
+    bidi = find_bidi_controls(text)
+    if bidi:
+        first = bidi[0]
+        report.add("text.bidi_controls", (first, first + 1), count=len(bidi), char=describe_char(text[first]))
     controls = find_control_chars(text)
     if controls:
         first = controls[0]

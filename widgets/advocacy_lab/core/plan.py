@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Callable, Iterable, Mapping, Union
 
+from advocacy_lab.core.text import strip_bidi_controls
+
 log = logging.getLogger(__name__)
 
 LANGS: tuple[str, ...] = ("en", "vi")
@@ -57,7 +59,8 @@ class PlanEntry:
     """One labelled piece of a plan section.
 
     ``label`` is ours (str or per-language mapping); ``text`` is the learner's,
-    plain and unescaped: renderers escape it.
+    plain and unescaped: renderers escape it. Bidi controls are dropped from it
+    here, whichever builder made the entry, so no plan shows text reordered.
     """
 
     label: Label
@@ -66,6 +69,7 @@ class PlanEntry:
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
             raise ValueError(f"PlanEntry text must be str, not {type(self.text).__name__}")
+        object.__setattr__(self, "text", strip_bidi_controls(self.text))
         if not isinstance(self.label, Mapping):
             object.__setattr__(self, "label", str(self.label))
         else:
@@ -386,7 +390,7 @@ def build_plan(
         filled.append(FilledSection(section.id, title_l, content, section.module_notebook, module_l))
         if content.gaps:
             missing.append(missing_part(content.gaps, started=True))
-    clean_title = title.strip() if isinstance(title, str) else ""
+    clean_title = strip_bidi_controls(title).strip() if isinstance(title, str) else ""
     return CampaignPlan(
         title=clean_title or plan_label("default_title", lang),
         created=today or _dt.date.today(),
@@ -402,8 +406,9 @@ def build_plan(
 
 
 def _text(value: Any) -> str:
-    """Learner text from a draft value; anything that is not text counts as empty."""
-    return value.strip() if isinstance(value, str) else ""
+    """Learner text from a draft value; anything that is not text counts as empty
+    (and so does text made only of spaces and bidi controls)."""
+    return strip_bidi_controls(value).strip() if isinstance(value, str) else ""
 
 
 def _platform_list(value: Any) -> str:

@@ -3,7 +3,8 @@
 Each checker's rules live in ``data/<checker>_rules.json``: id, severity,
 message and plain-language fix (English and Vietnamese), a one-line summary of
 when the rule fires, and should-pass / should-fail examples that the test suite
-runs through the checker. ``advocacy-lab rules --markdown`` prints the table
+runs through the checker (an example may give ``"repeat": n`` to stand for its
+text written n times). ``advocacy-lab rules --markdown`` prints the table
 that is committed as docs/rules.md.
 """
 from __future__ import annotations
@@ -72,7 +73,16 @@ class Rule:
 
 
 def _examples(entries: list[dict]) -> tuple[Example, ...]:
-    return tuple(Example(**entry) for entry in entries)
+    """Examples as declared; ``"repeat": n`` stands for the text written n times
+    (so a 100,000-character example need not be spelled out in the data file)."""
+    examples = []
+    for entry in entries:
+        entry = dict(entry)
+        repeat = entry.pop("repeat", 1)
+        if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
+            raise ValueError(f"example repeat must be a whole number of at least 1, not {repeat!r}")
+        examples.append(Example(**{**entry, "text": entry["text"] * repeat}))
+    return tuple(examples)
 
 
 def _rule_files() -> list:

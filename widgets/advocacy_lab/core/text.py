@@ -29,9 +29,33 @@ LINK_RE = re.compile(
 )
 _TRAILING = ".,;:!?)]}'\"»”’…"
 
+# The most characters one learner text field may hold, and the most a check reads.
+# The page sets it as the fields' maxlength (counted in UTF-16 units there, so
+# a field never holds more code points than this), and check_post reads only
+# this many characters of a longer text (say, one sent by a client that ignores
+# maxlength) and says so. Sizing: one field's widget update must stay well under
+# the server's ~1 MB websocket cap. The worst case per character is 6 bytes of
+# JSON ("\u0000" for a control character or a lone surrogate; UTF-8 takes at most
+# 3 bytes per UTF-16 unit), so 100,000 characters make at most ~600 kB. It is also
+# well above the longest platform limit (Facebook, 63,206), so every post that
+# fits a platform is checked whole; a 100,000-character check takes ~0.2 s on the
+# slowest paste (benchmarks/check_speed.py texts).
+MAX_FIELD_CHARS = 100_000
+
+# Bidirectional embedding, override and isolate controls (LRE, RLE, PDF, LRO,
+# RLO; LRI, RLI, FSI, PDI): invisible, and they reorder how the text around them
+# is shown, so "gnp.exe" typed after U+202E shows as "exe.png" (the "Trojan
+# Source" set, CVE-2021-42574). They are stripped wherever learner text is shown
+# or exported. The marks U+200E/U+200F (LRM, RLM) and U+061C (ALM) are kept on
+# purpose: Arabic, Urdu and Hebrew writers use them to place punctuation and
+# numbers correctly, and being zero-width letters of one direction they cannot
+# reverse a run of text the way an override or an isolate can.
+BIDI_CONTROL_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Other invisible control, zero-width, byte-order and broken (surrogate)
+# characters; bidi controls have their own finding (text.bidi_controls).
 CONTROL_RE = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u202a-\u202e"
-    "\u2066-\u2069\ufeff\ud800-\udfff]"
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b"
+    "\ufeff\ud800-\udfff]"
 )
 HTML_RE = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,500})?/?\s*>")
 _INVISIBLE = re.compile("[\\s\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160"
@@ -107,8 +131,26 @@ def find_mentions(text: str, links: list[Token] | None = None) -> list[Token]:
 
 
 def find_control_chars(text: str) -> list[int]:
-    """Offsets of invisible control, bidi-override and broken (surrogate) characters."""
+    """Offsets of invisible control, zero-width, byte-order and broken (surrogate) characters
+    (bidi controls aside: see ``find_bidi_controls``)."""
     return [m.start() for m in CONTROL_RE.finditer(text)]
+
+
+def find_bidi_controls(text: str) -> list[int]:
+    """Offsets of the bidirectional embedding, override and isolate controls in ``text``."""
+    return [m.start() for m in BIDI_CONTROL_RE.finditer(text)]
+
+
+def strip_bidi_controls(text: str) -> str:
+    """``text`` without bidirectional embedding, override and isolate controls.
+
+    For learner text wherever it is shown or exported. Right-to-left letters
+    (Arabic, Urdu, Hebrew...) and the LRM/RLM/ALM marks stay.
+    Anything that is not a string is returned unchanged.
+    """
+    if not isinstance(text, str) or not BIDI_CONTROL_RE.search(text):
+        return text
+    return BIDI_CONTROL_RE.sub("", text)
 
 
 def describe_char(ch: str) -> str:

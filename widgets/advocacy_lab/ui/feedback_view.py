@@ -2,7 +2,8 @@
 
 A status line, then the findings grouped by severity, each with its rule id
 (so a trainer can look it up in docs/rules.md), the message and the fix.
-Every piece of text is escaped: findings can quote learner text.
+Every piece of text is escaped, and bidi controls are dropped from it:
+findings can quote learner text.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import html
 from typing import Iterable
 
 from advocacy_lab.core.feedback import SEVERITIES, Feedback, Finding
+from advocacy_lab.core.text import strip_bidi_controls
 
 LABELS = {
     "en": {
@@ -38,6 +40,12 @@ LABELS = {
 
 _ICONS = {"error": "✖", "warning": "⚠", "tip": "💡"}
 _COLOURS = {"error": "#b00020", "warning": "#8a5a00", "tip": "#1b5e9b"}
+
+
+def _shown(text: str) -> str:
+    """Text that may quote the learner, as HTML: escaped, with no bidi control
+    (a Finding drops them already; this holds for any finding-like object too)."""
+    return html.escape(strip_bidi_controls(str(text)))
 
 
 def label(key: str, lang: str = "en", **fields: str) -> str:
@@ -96,14 +104,14 @@ def render_findings(findings: Iterable[Finding], *, lang: str = "en") -> str:
             fix = _fix_for(finding)
             fix_html = (
                 f'<br><span class="al-fix"><strong>{html.escape(label("fix", lang))}</strong> '
-                f"{html.escape(fix)}</span>"
+                f"{_shown(fix)}</span>"
                 if fix
                 else ""
             )
             parts.append(
                 f'<li class="al-finding al-finding-{severity}" data-rule="{html.escape(finding.rule_id)}">'
                 f'<code class="al-rule-id">{html.escape(finding.rule_id)}</code> '
-                f'<span class="al-message">{html.escape(finding.message)}</span>{fix_html}</li>'
+                f'<span class="al-message">{_shown(finding.message)}</span>{fix_html}</li>'
             )
         parts.append("</ul></div>")
     return "".join(parts)
