@@ -28,7 +28,28 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         pool_sizes=args.pool_size,
         cull_timeout=args.cull_timeout,
         cull_interval=args.cull_interval,
+        ip=args.ip,
+        hostnames=args.hostname,
+        learners=args.learners,
+        lang=args.lang,
     )
+
+
+def _text(key: str) -> str:
+    from advocacy_lab.core.catalogue import text
+
+    return text(key)
+
+
+def _add_room_arguments(serve: argparse.ArgumentParser) -> None:
+    """``--ip``, ``--hostname``, ``--learners`` and ``--lang`` of ``serve`` (a workshop room)."""
+    from advocacy_lab.core.catalogue import languages, text
+    from advocacy_lab.server.launch import learners_help
+
+    serve.add_argument("--ip", metavar="ADDRESS", help=text("serve.help.ip"))
+    serve.add_argument("--hostname", action="append", metavar="NAME", help=text("serve.help.hostname"))
+    serve.add_argument("--learners", metavar="N", help=learners_help())
+    serve.add_argument("--lang", choices=languages(), default="en", help=text("serve.help.lang"))
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
@@ -52,12 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve the course with Voila (notebooks/ only)")
     serve.add_argument("--port", type=int, default=8866)
     serve.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    _add_room_arguments(serve)
     serve.add_argument(
         "--pool-size",
         action="append",
         metavar="[NOTEBOOK=]N",
-        help="preheated kernels per notebook (N), or for one notebook (NOTEBOOK.ipynb=N); "
-        "repeatable. For a room of 35 on one module: --pool-size 04-campaign-message.ipynb=35",
+        help=_text("serve.help.pool_size"),
     )
     serve.add_argument(
         "--cull-timeout",

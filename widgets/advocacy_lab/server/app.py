@@ -30,7 +30,7 @@ from pathlib import Path
 
 import tornado.web
 from jupyter_server.utils import url_path_join
-from traitlets import Float, Int, Unicode, default
+from traitlets import Float, Int, List, Unicode, default
 
 from jupyter_server.base.handlers import FileFindHandler
 from jupyter_server.log import log_request
@@ -38,6 +38,7 @@ from voila.app import Voila
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
+from advocacy_lab.server.hosts import HostAllowlist, install_host_check
 from advocacy_lab.server.pool import paced_pools
 from advocacy_lab.server.static import PrecompressedMixin, precompressed
 
@@ -110,6 +111,38 @@ class AdvocacyVoila(Voila):
         config=True,
         help="Notebook (relative to root_dir) that / redirects to.",
     )
+    hostnames = List(
+        Unicode(),
+        config=True,
+        help="Names of this machine on the room's network (--hostname) that the Host "
+        "header may carry, besides loopback and, when listening beyond loopback, the "
+        "machine's own addresses (see hosts.py).",
+    )
+
+    def host_allowlist(self) -> HostAllowlist:
+        """The names and addresses this server answers to (hosts.py)."""
+        import ipaddress
+
+        try:
+            room = not ipaddress.ip_address(self.ip).is_loopback
+        except ValueError:  # "" or a name: Tornado listens on every interface
+            room = True
+        return HostAllowlist(self.hostnames, room=room)
+
+    @property
+    def connection_url(self):
+        # What the browser opened on this laptop loads: through loopback when the
+        # server listens on every interface (Voila would open http://0.0.0.0:PORT/,
+        # a Host the check refuses and browsers block).
+        if self.ip in ("", "0.0.0.0", "::"):
+            return self._url("[::1]" if self.ip == "::" else "127.0.0.1")
+        return super().connection_url
+
+    def listen(self):
+        # Voila's start() has built the Tornado application and added every route:
+        # the Host check goes in front of all of them before the server listens.
+        install_host_check(self.app, self.host_allowlist(), self.log)
+        super().listen()
 
     @default("config_file_paths")
     def _config_file_paths_default(self):
@@ -170,6 +203,8 @@ class AdvocacyVoila(Voila):
         return settings
 
     def _log_request(self, handler) -> None:
+        if getattr(handler, "logs_itself", False):
+            return  # a refusal that wrote its own one-line entry (hosts.py)
         # Every request served tells the pool that learners are still loading (pool.py).
         note = getattr(self.kernel_manager, "note_activity", None)
         if note is not None:
