@@ -11,9 +11,10 @@ from advocacy_lab.checks import (
     get_rule,
     weighted_length,
 )
+from advocacy_lab.core import message as message_mod
 from advocacy_lab.core.counting import EXACT_LIMIT, X_EXACT_LIMIT, count_length
 from advocacy_lab.core.cta import has_cta
-from advocacy_lab.core.text import detect_language, find_hashtags, find_links, find_mentions
+from advocacy_lab.core.text import MAX_FIELD_CHARS, detect_language, find_hashtags, find_links, find_mentions
 
 GOOD = "Sign the petition to protect the Mekong Delta: https://example.org/p?utm_source=x&utm_medium=social&utm_campaign=mekong"
 
@@ -295,3 +296,78 @@ def test_html_is_reported_not_interpreted():
     fb = check_post(text, "x")
     (finding,) = [f for f in fb.findings if f.rule_id == "text.html"]
     assert text[slice(*finding.span)] == "<img src=x onerror=alert(1)>"
+
+
+# --- too long to check (issue #7, section 4) -----------------------------------
+
+UNIT = "Sign for clean air. "  # 20 characters
+
+
+def test_field_cap_keeps_one_field_well_under_a_megabyte_message():
+    # The page uses MAX_FIELD_CHARS as each field's maxlength; one update must stay
+    # well under the server's ~1 MB websocket cap even when every character is a
+    # JSON-escaped control character (6 bytes) or 3-byte UTF-8.
+    import json
+
+    assert 6 * MAX_FIELD_CHARS < 1_000_000
+    assert len(json.dumps("\x00" * MAX_FIELD_CHARS)) < 700_000
+    assert len(json.dumps("\ud7ff" * MAX_FIELD_CHARS, ensure_ascii=False).encode("utf-8")) < 700_000
+    # ... and above every platform's limit, so a post that fits is checked whole.
+    assert MAX_FIELD_CHARS > max(p.limit for p in PLATFORMS.values())
+
+
+def test_text_at_the_cap_is_checked_whole():
+    text = UNIT * (MAX_FIELD_CHARS // len(UNIT))
+    assert len(text) == MAX_FIELD_CHARS
+    fb = check_post(text, "facebook")
+    assert "text.too_long_to_check" not in fb.rule_ids
+    assert fb.metrics["checked_chars"] == MAX_FIELD_CHARS
+
+
+@pytest.mark.parametrize("extra", [1, 20, 900_000])
+def test_text_over_the_cap_is_checked_on_its_first_characters_and_says_so(extra):
+    text = (UNIT * (MAX_FIELD_CHARS // len(UNIT) + extra))[: MAX_FIELD_CHARS + extra]
+    fb = check_post(text, "facebook")
+    (finding,) = [f for f in fb.findings if f.rule_id == "text.too_long_to_check"]
+    assert finding.message == "This text is too long to check; the first 100,000 characters were checked."
+    assert finding.span == (MAX_FIELD_CHARS, len(text))
+    assert "63,206" in finding.suggestion and "Facebook" in finding.suggestion
+    assert fb.metrics["checked_chars"] == MAX_FIELD_CHARS
+    # The length is still the whole text's, so "too long for Facebook" gives the true figure.
+    assert fb.metrics["length"] == len(text)
+    (over,) = [f for f in fb.findings if f.rule_id == "length.over_limit"]
+    assert f"{len(text):,} of 63,206" in over.message
+    assert over.span[1] == len(text)
+
+
+def test_too_long_finding_in_vietnamese():
+    text = "Hãy ký kiến nghị vì không khí sạch. " * 3000
+    (finding,) = [f for f in check_post(text, "x", "vi").findings if f.rule_id == "text.too_long_to_check"]
+    assert finding.message == "Văn bản này quá dài để kiểm tra hết; chỉ 100.000 ký tự đầu đã được kiểm tra."
+
+
+def test_nothing_past_the_cap_is_read_by_the_checks(monkeypatch):
+    seen: list[int] = []
+    for name in ("find_links", "find_html", "find_control_chars", "find_bidi_controls"):
+        real = getattr(message_mod, name)
+        monkeypatch.setattr(
+            message_mod, name, lambda text, *a, _real=real, **k: (seen.append(len(text)), _real(text, *a, **k))[1]
+        )
+    tail = " <b>x</b> https://example.org/x \u202e\u200b #averylonghashtagindeed"
+    fb = check_post("a" * MAX_FIELD_CHARS + tail, "facebook")
+    assert seen and max(seen) == MAX_FIELD_CHARS
+    assert fb.metrics["links"] == fb.metrics["hashtags"] == 0
+    assert not {"text.html", "text.bidi_controls", "text.control_chars", "link.untracked"} & set(fb.rule_ids)
+    # The same tail inside the cap is found.
+    inside = check_post("a" * 100 + tail, "facebook")
+    assert {"text.html", "text.bidi_controls", "text.control_chars", "link.untracked"} <= set(inside.rule_ids)
+
+
+def test_visible_text_past_the_cap_is_not_empty():
+    fb = check_post(" " * MAX_FIELD_CHARS + "Sign the petition.", "facebook")
+    assert "text.empty" not in fb.rule_ids
+    assert "text.too_long_to_check" in fb.rule_ids
+
+
+def test_rule_summary_names_the_cap():
+    assert f"{MAX_FIELD_CHARS:,}" in get_rule("text.too_long_to_check").summary

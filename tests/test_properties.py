@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from advocacy_lab.checks import PLATFORMS, RULES, build_tracking_link, check_post, weighted_length
 from advocacy_lab.core.counting import _WORD, _risky
+from advocacy_lab.core.text import MAX_FIELD_CHARS
 
 RULE_IDS = {r.id for r in RULES}
 
@@ -37,6 +38,32 @@ def test_check_post_never_raises_and_stays_consistent(text, platform, lang):
     for finding in fb.findings:
         assert finding.rule_id in RULE_IDS
         assert finding.suggestion
+        if finding.span is not None:
+            start, end = finding.span
+            assert 0 <= start <= end <= len(text)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    head=texts,
+    tail=texts,
+    offset=st.integers(min_value=-3, max_value=3),
+    platform=st.sampled_from(sorted(PLATFORMS)),
+    lang=st.sampled_from(["en", "vi"]),
+)
+def test_check_post_at_the_field_cap(head, tail, offset, platform, lang):
+    """Around MAX_FIELD_CHARS, with any characters on both sides of the cut: no
+    raise, spans inside the text, the too-long finding exactly when over the cap,
+    and the length measured on the whole text."""
+    pad = "a" * max(0, MAX_FIELD_CHARS + offset - len(head) - len(tail))
+    text = head + pad + tail
+    fb = check_post(text, platform, lang)
+    assert ("text.too_long_to_check" in fb.rule_ids) == (len(text) > MAX_FIELD_CHARS)
+    assert fb.metrics["checked_chars"] == min(len(text), MAX_FIELD_CHARS)
+    assert fb.metrics["length"] == weighted_length(text, platform)
+    assert "text.empty" not in fb.rule_ids
+    for finding in fb.findings:
+        assert finding.rule_id in RULE_IDS and finding.suggestion
         if finding.span is not None:
             start, end = finding.span
             assert 0 <= start <= end <= len(text)
