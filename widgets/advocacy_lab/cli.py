@@ -9,13 +9,17 @@ import sys
 from pathlib import Path
 
 
-def project_root() -> Path:
-    """The repository root (the folder holding notebooks/ and solutions/)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "notebooks").is_dir() and (parent / "pyproject.toml").is_file():
-            return parent
-    return Path.cwd()
+def _add_course_option(parser: argparse.ArgumentParser, subcommand: bool = True) -> None:
+    """``--course DIR``, before the subcommand or after it; ``main`` finds the folder.
+
+    After the subcommand, an absent option must not hide one given before it (SUPPRESS).
+    """
+    parser.add_argument(
+        "--course", metavar="DIR", default=argparse.SUPPRESS if subcommand else None,
+        help=_text("cli.help.course"),
+    )
+    if subcommand:
+        parser.set_defaults(acts_on_course=True)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -24,7 +28,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve(
         port=args.port,
         open_browser=not args.no_browser,
-        root=project_root(),
+        root=args.course,
         pool_sizes=args.pool_size,
         cull_timeout=args.cull_timeout,
         cull_interval=args.cull_interval,
@@ -60,19 +64,27 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
+    from advocacy_lab.core.catalogue import text
     from advocacy_lab.course import release_exercises
 
-    release_exercises(project_root())
+    released = release_exercises(args.course)
+    if not released:
+        print(text("cli.course.no_assignments", folder=args.course / "solutions"), file=sys.stderr)
+        return 1
+    for name in released:
+        print(text("cli.course.released", assignment=name, folder=args.course / "exercises" / name))
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="advocacy-lab", description=__doc__.splitlines()[0])
+    _add_course_option(parser, subcommand=False)
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the course with Voila (notebooks/ only)")
     serve.add_argument("--port", type=int, default=8866)
     serve.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    _add_course_option(serve)
     _add_room_arguments(serve)
     serve.add_argument(
         "--pool-size",
@@ -97,8 +109,17 @@ def main(argv: list[str] | None = None) -> int:
 
     release = sub.add_parser("release", help="regenerate exercises/ from solutions/ with nbgrader")
     release.set_defaults(func=_cmd_release)
+    _add_course_option(release)
 
     args = parser.parse_args(argv)
+    if getattr(args, "acts_on_course", False):
+        from advocacy_lab.course import find_course
+
+        try:
+            args.course = find_course(Path.cwd(), args.course, getattr(args, "lang", "en"))
+        except ValueError as exc:
+            print(f"advocacy-lab: {exc}", file=sys.stderr)
+            return 2
     return int(args.func(args) or 0)
 
 

@@ -180,6 +180,32 @@ def module_neighbours(course: Course, notebook: str) -> tuple[CourseModule | Non
     raise ValueError(f"{notebook!r} is not an available module; the available ones are {names}")
 
 
+#: The file that makes a folder a course: nbgrader reads it, and it names the folder as the root.
+COURSE_MARKER = "nbgrader_config.py"
+
+
+def find_course(cwd: Path, course: Path | str | None = None, lang: str = "en") -> Path:
+    """The course folder a command acts on: the one holding ``nbgrader_config.py``.
+
+    ``course`` (``--course DIR``, relative to ``cwd``) names it. Without it, ``cwd`` or the
+    nearest folder above it that holds one, as git finds its repository. Never the folder of
+    the installed package: a trainer's copy of the course is acted on where the trainer is.
+    ValueError, with the sentence for the trainer in ``lang``, when there is no course.
+    """
+    from advocacy_lab.core.catalogue import text
+
+    cwd = Path(cwd).resolve()
+    if course is not None:
+        folder = (cwd / Path(course).expanduser()).resolve()
+        if not (folder / COURSE_MARKER).is_file():
+            raise ValueError(text("cli.course.not_a_course", lang, folder=folder))
+        return folder
+    for folder in (cwd, *cwd.parents):
+        if (folder / COURSE_MARKER).is_file():
+            return folder
+    raise ValueError(text("cli.course.none_here", lang, folder=cwd))
+
+
 def assignments(root: Path) -> tuple[str, ...]:
     """Names of the nbgrader assignments: the folders of ``solutions/``."""
     source = Path(root) / "solutions"
