@@ -6,10 +6,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8866
 
-.PHONY: setup start lab test test-fast browser exercises docs bench clean
+.PHONY: setup start lab test test-fast smoke browser exercises docs bench clean
 
+# Say plainly what is missing instead of failing later with a traceback.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+	  echo "Advocacy Lab needs Python 3.10 or later; '$(PYTHON)' is older or does not run." >&2; \
+	  echo "Name another with: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "'$(PYTHON) -m venv' failed. On Debian or Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
@@ -21,8 +26,9 @@ start: setup
 	$(BIN)/advocacy-lab serve --port $(PORT)
 
 ## JupyterLab with the nbgrader extensions, for trainers and hosted use
+## (as root, e.g. in a container, JupyterLab refuses to start without --allow-root)
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## Debian's Chromium for the browser tests (installed with apt-get when root; never a downloaded build)
 browser:
@@ -35,6 +41,11 @@ test: setup browser
 ## Everything except the browser
 test-fast: setup
 	$(BIN)/python -m pytest -m "not browser"
+
+## A fresh .venv-smoke from another Python, then the checks, every module and every lesson
+## notebook in it. PYTHON=... names the Python; by default the newest 3.10-3.13 on the machine.
+smoke:
+	scripts/smoke-check $(if $(filter command line environment,$(origin PYTHON)),$(PYTHON))
 
 ## Regenerate exercises/ from solutions/ with nbgrader
 exercises: setup
@@ -52,4 +63,4 @@ bench: setup browser
 	$(BIN)/python benchmarks/churn.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-smoke .pytest_cache .hypothesis
