@@ -3,6 +3,10 @@
 * ``server_url``: one server for the session, started exactly as a learner's
   `make start` does (``.venv/bin/advocacy-lab serve --port N --no-browser``) on
   a free loopback port, killed at the end.
+* ``room_server``: one more for the session, started as a trainer starts a
+  workshop room (``--ip 0.0.0.0 --hostname workshop.lan --learners 2``), for
+  the tests that must hold on a server bound beyond loopback (every request
+  still goes to a loopback address);
 * ``browser`` / ``page``: Playwright over /usr/bin/chromium (never a downloaded
   build; never ``playwright install``).
 * ``open_app(page, notebook)``: go to a notebook and wait until its widgets are live.
@@ -84,18 +88,20 @@ def start_server(
     *,
     env: dict[str, str] | None = None,
     port: int | None = None,
+    args: list[str] | tuple[str, ...] = (),
 ) -> Server:
     """Start `advocacy-lab serve` and wait until it answers.
 
     ``env`` adds to (or overrides) this process's environment, e.g. the
     drafts store; ``port`` reuses a port (a restarted server keeps the page's
-    origin, hence its localStorage).
+    origin, hence its localStorage); ``args`` are more `serve` options, e.g.
+    ``["--ip", "0.0.0.0"]`` for a room server.
     """
     port = port or free_port()
     log = log_dir / f"advocacy-lab-serve-{port}-{time.monotonic_ns()}.log"
     out = log.open("wb")
     proc = subprocess.Popen(
-        [*advocacy_lab_command(), "serve", "--port", str(port), "--no-browser"],
+        [*advocacy_lab_command(), "serve", "--port", str(port), "--no-browser", *args],
         cwd=root,
         stdout=out,
         stderr=subprocess.STDOUT,
@@ -138,17 +144,28 @@ def server(tmp_path_factory) -> Server:
     stop_server(srv)
 
 
+#: A workshop room's server: every interface, a name from the room's router, two learners.
+ROOM_ARGS = ("--ip", "0.0.0.0", "--hostname", "workshop.lan", "--learners", "2")
+
+
+@pytest.fixture(scope="session")
+def room_server(tmp_path_factory) -> Server:
+    srv = start_server(tmp_path_factory.mktemp("room-server"), args=ROOM_ARGS)
+    yield srv
+    stop_server(srv)
+
+
 @pytest.fixture
 def start_advocacy_server(tmp_path_factory):
-    """Factory: ``start_advocacy_server(env={...}, port=N) -> Server``, stopped after the test.
+    """Factory: ``start_advocacy_server(env={...}, port=N, args=[...]) -> Server``, stopped after the test.
 
     For tests that need their own server: another drafts store, or a restart.
     Stop one early with ``stop_server(server)`` (stopping twice is harmless).
     """
     started: list[Server] = []
 
-    def _start(env: dict[str, str] | None = None, port: int | None = None) -> Server:
-        srv = start_server(tmp_path_factory.mktemp("server"), env=env, port=port)
+    def _start(env: dict[str, str] | None = None, port: int | None = None, args=()) -> Server:
+        srv = start_server(tmp_path_factory.mktemp("server"), env=env, port=port, args=args)
         started.append(srv)
         return srv
 

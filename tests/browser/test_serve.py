@@ -1,4 +1,9 @@
-"""The course as a learner sees it through `advocacy-lab serve`, and what it refuses to show."""
+"""The course as a learner sees it through `advocacy-lab serve`, and what it refuses to show.
+
+The protections (stripped sources, no execute requests, path probes refused,
+images only) are checked on two servers: the loopback one of `make start`
+and a workshop room's, bound to 0.0.0.0 (``served``).
+"""
 from __future__ import annotations
 
 import gzip
@@ -10,11 +15,17 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import ROOT, UPDATE_TIMEOUT_MS, http_get, only_platform
+from browser_support import ROOT, UPDATE_TIMEOUT_MS, http_get, only_platform, open_notebook
 
 pytestmark = pytest.mark.browser
 
 MODULE = "04-campaign-message.ipynb"
+
+
+@pytest.fixture(params=["loopback", "room"])
+def served(request):
+    """The loopback server, then the room server (--ip 0.0.0.0 --hostname workshop.lan --learners 2)."""
+    return request.getfixturevalue("server" if request.param == "loopback" else "room_server")
 
 
 # -- landing page ---------------------------------------------------------------------
@@ -31,7 +42,7 @@ def test_landing_page_is_the_start_notebook_with_a_link_to_the_module(page, serv
     expect(page.locator(".al-post-text textarea")).to_be_visible()
 
 
-def test_rendered_pages_carry_no_source_code(server):
+def test_rendered_pages_carry_no_source_code(served):
     """strip_sources: the code cells of the notebook are not sent to the browser."""
     nb = json.loads((ROOT / "notebooks" / MODULE).read_text(encoding="utf-8"))
     code_lines = {
@@ -42,7 +53,7 @@ def test_rendered_pages_carry_no_source_code(server):
         if len(line.strip()) > 12
     }
     assert code_lines, "the module has code cells to look for"
-    status, _, body = http_get(server.port, f"/voila/render/{MODULE}")
+    status, _, body = http_get(served.port, f"/voila/render/{MODULE}")
     assert status == 200
     html = body.decode("utf-8", "replace")
     leaked = [line for line in code_lines if line in html]
@@ -166,21 +177,21 @@ SECRETS = ["[build-system]", "[core]", "repositoryformatversion", "BEGIN SOLUTIO
 
 
 @pytest.mark.parametrize("path", PROBES)
-def test_path_traversal_probes_are_refused(server, path):
-    status, _, body = http_get(server.port, path)
+def test_path_traversal_probes_are_refused(served, path):
+    status, _, body = http_get(served.port, path)
     assert status in (403, 404), f"{path} -> {status}"
     text = body.decode("utf-8", "replace")
     assert not any(secret in text for secret in SECRETS), f"{path} leaked content"
 
 
-def test_only_images_are_served_as_files(server, tmp_path):
+def test_only_images_are_served_as_files(served, tmp_path):
     # An image inside notebooks/ is served; the same request shape for a notebook is not.
     images = [p for p in (ROOT / "notebooks").rglob("*") if p.suffix.lower() in {".png", ".svg", ".jpg"}]
-    status, _, _ = http_get(server.port, "/voila/files/00-start-here.ipynb")
+    status, _, _ = http_get(served.port, "/voila/files/00-start-here.ipynb")
     assert status == 403
     if images:
         rel = images[0].relative_to(ROOT / "notebooks").as_posix()
-        status, _, body = http_get(server.port, f"/voila/files/{rel}")
+        status, _, body = http_get(served.port, f"/voila/files/{rel}")
         assert status == 200 and body == images[0].read_bytes()
 
 
@@ -196,9 +207,9 @@ def test_responses_are_gzip_compressed(server):
 # -- no code execution from the page --------------------------------------------------------
 
 
-def test_execute_requests_from_the_page_are_ignored(page, open_app, tmp_path):
+def test_execute_requests_from_the_page_are_ignored(page, served, tmp_path):
     """The page's websocket passes widget messages only: execute_request is dropped."""
-    open_app(page, "00-start-here.ipynb")
+    open_notebook(page, served.url, "00-start-here.ipynb")
     marker = tmp_path / f"executed-{uuid.uuid4().hex}"
     code = f"open({str(marker)!r}, 'w').write('pwned')"
     result = page.evaluate(
@@ -243,11 +254,11 @@ def test_execute_requests_from_the_page_are_ignored(page, open_app, tmp_path):
     assert not marker.exists()
 
 
-def test_no_endpoint_starts_or_lists_kernels_or_executes(server):
+def test_no_endpoint_starts_or_lists_kernels_or_executes(served):
     for path in ("/api/kernels", "/api/kernels/", "/api/sessions", "/voila/execution/00000000-0000-0000-0000-000000000000"):
-        status, _, _ = http_get(server.port, path)
+        status, _, _ = http_get(served.port, path)
         assert status in (403, 404), path
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
     try:
         conn.request("POST", "/api/kernels", body=json.dumps({"name": "python3"}),
                      headers={"Content-Type": "application/json"})
