@@ -58,6 +58,9 @@ INJECTED = """() => ({
     scripts: document.scripts.length,
 })"""
 
+#: Bidirectional embedding, override and isolate controls (they reorder what is shown).
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
 #: What a traceback or a server path looks like on the page.
 LEAKS = re.compile(
     r"Traceback|File \"|site-packages|/\.venv/|/work/|/usr/lib/python|/home/\w+/|"
@@ -133,6 +136,9 @@ def test_hostile_text_in_every_field_runs_nothing(page, open_app, notebook):
         body = page.locator("body").inner_text()
         leak = LEAKS.search(body)
         assert leak is None, f"{notebook}, payload {round_no}: page shows {body[max(0, leak.start() - 80):leak.end() + 80]!r}"
+        # Issue #7: no bidi control reaches what the page shows (only the fields typed in keep them).
+        bidi = BIDI_CONTROLS.search(body)
+        assert bidi is None, f"{notebook}, payload {round_no}: page shows U+{ord(bidi.group()):04X} at {body[max(0, bidi.start() - 60):bidi.end() + 60]!r}"
 
     assert dialogs == []
     assert page.locator(FIELDS).count() == count  # nothing was added or taken away
