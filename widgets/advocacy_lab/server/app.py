@@ -30,16 +30,24 @@ from pathlib import Path
 
 import tornado.web
 from jupyter_server.utils import url_path_join
-from traitlets import Float, Int, List, Unicode, default
+from traitlets import Float, Int, List, Unicode, default, validate
 
 from jupyter_server.base.handlers import FileFindHandler
-from jupyter_server.log import log_request
 from voila.app import Voila
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from advocacy_lab.server.hosts import HostAllowlist, install_host_check
+from advocacy_lab.server.caps import CappedPageMixin, capped_kernels, check_caps, default_max_kernels
+from advocacy_lab.server.iopub import PageIopubConnection
 from advocacy_lab.server.pool import paced_pools
+from advocacy_lab.server.routes import (
+    DROPPED_AUTH_ROUTES,
+    KernelWebsocketEntry,
+    install_refusal_log_filter,
+    log_request_line,
+)
 from advocacy_lab.server.static import PrecompressedMixin, precompressed
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -51,8 +59,9 @@ TEMPLATE_DIR = CONFIG_DIR / "templates" / "advocacy"
 BASE_TEMPLATE = "lab"
 
 #: Routes of standalone Voila that we do not serve (a directory listing and the
-#: contents API behind it). Matched against the route patterns Voila registers.
-DROPPED_ROUTES = ("/voila/tree", "/voila/api/contents")
+#: contents API behind it; /login and /logout, see routes.py). Matched against
+#: the route patterns Voila registers.
+DROPPED_ROUTES = ("/voila/tree", "/voila/api/contents", *DROPPED_AUTH_ROUTES)
 
 
 def is_plain_relative_path(path: str | None) -> bool:
@@ -62,8 +71,11 @@ def is_plain_relative_path(path: str | None) -> bool:
     return all(part and not part.startswith(".") for part in path.split("/"))
 
 
-class SafeRenderHandler(TornadoVoilaHandler):
+class SafeRenderHandler(CappedPageMixin, TornadoVoilaHandler):
     """``/voila/render/<path>``: notebooks inside the served folder, nothing else.
+
+    Each page load is admitted under the kernel caps first, or answered 503
+    without starting a kernel (caps.py).
 
     Voila itself already refuses paths outside ``root_dir`` (404) but answers a
     non-notebook path with a redirect to ``/voila/files/``; here anything that
@@ -99,6 +111,8 @@ REPLACED_HANDLERS = {
     # Scripts and styles gzipped once for everyone (see static.py).
     MultiStaticFileHandler: precompressed(MultiStaticFileHandler),
     FileFindHandler: precompressed(FileFindHandler),
+    # Plain GETs of the websocket URL are refused before they reach the kernel (routes.py).
+    VoilaKernelWebsocketHandler: KernelWebsocketEntry,
 }
 
 
@@ -192,10 +206,63 @@ class AdvocacyVoila(Voila):
         help="Longest a refill waits for such a quiet moment, in seconds.",
     )
 
+    max_kernels = Int(
+        config=True,
+        help="Kernels the server holds at most (caps.py): the preheated pools at their "
+        "full size, plus every kernel a page load was given, plus page loads under way. "
+        "Above it a page load is answered 503 ('the room is full') and starts no kernel. "
+        "Default: half this machine's memory at 100 MB per kernel (about 70 MB measured), "
+        "from 10 to 200: 40 on an 8 GB laptop. `advocacy-lab serve --learners N` sets it "
+        "for the room.",
+    )
+
+    @default("max_kernels")
+    def _max_kernels_default(self):
+        return default_max_kernels()
+
+    max_kernels_per_client = Int(
+        6,
+        config=True,
+        help="Kernels of page loads from one client address at most (caps.py); the "
+        "connection's own address, never X-Forwarded-For. 6: more tabs than a learner "
+        "opens at once, far fewer than a flood of page loads.",
+    )
+    uncapped_clients = List(
+        Unicode(),
+        ["127.0.0.1", "::1"],
+        config=True,
+        help="Client addresses only the total cap applies to: this machine's own "
+        "browser (the trainer, tests and benchmarks).",
+    )
+    unconnected_timeout = Float(
+        90.0,
+        config=True,
+        help="Seconds after its page was served that a kernel whose page never opened "
+        "its websocket is shut down (caps.py); pages that did connect keep the idle "
+        "cull of MappingKernelManager.cull_idle_timeout. 90 s: a cold page (about "
+        "1.5 MB) reaches a phone on a slow 3G link in about 30 s.",
+    )
+
+    @validate("max_kernels", "max_kernels_per_client", "unconnected_timeout")
+    def _valid_cap(self, proposal):
+        check_caps(**{proposal["trait"].name: proposal["value"]})
+        return proposal["value"]
+
+    @default("kernel_websocket_connection_class")
+    def _kernel_websocket_connection_class_default(self):
+        # Tracebacks and other output no Output widget shows stay on the server (iopub.py).
+        return PageIopubConnection
+
     def init_settings(self):
         with paced_pools(self.refill_concurrency, self.refill_quiet, self.refill_max_wait,
-                         self.preheat_concurrency):
+                         self.preheat_concurrency), capped_kernels(
+            max_kernels=self.max_kernels,
+            max_kernels_per_client=self.max_kernels_per_client,
+            uncapped_clients=tuple(self.uncapped_clients),
+            unconnected_timeout=self.unconnected_timeout,
+        ):
             settings = super().init_settings()
+        install_refusal_log_filter(self.log)
         settings["log_function"] = self._log_request
         # The fix for compression (see the module docstring): the settings must
         # be there when tornado.web.Application is constructed.
@@ -209,7 +276,7 @@ class AdvocacyVoila(Voila):
         note = getattr(self.kernel_manager, "note_activity", None)
         if note is not None:
             note()
-        log_request(handler, record_prometheus_metrics=False)  # no metrics endpoint is served
+        log_request_line(handler)  # one line per request, refusals included (routes.py)
 
     def landing_url(self) -> str:
         return url_path_join(self.base_url, "voila/render", self.landing_notebook)

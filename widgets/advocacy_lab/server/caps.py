@@ -1,0 +1,376 @@
+"""Kernel caps: how many kernels anonymous page loads may make the server hold.
+
+Every page load of a notebook gives the page a kernel of its own (from the
+preheated pool, which then refills, or started for it): 50 anonymous GETs of a
+page left 52 kernels and 3.5 GB, and a few hundred exhaust the machine. So:
+
+* **a total cap** (``max_kernels``): the preheated pools at their configured
+  size, plus every kernel a page load was given and still alive, plus the page
+  loads under way. The pools count at their target size (a pool kernel taken by
+  a learner is refilled), so that a room arriving at once is counted as it will
+  stand, not as it stands for a moment;
+* **a per-client cap** (``max_kernels_per_client``): kernels whose page load
+  came from one client address, the peer of the connection (``X-Forwarded-For``
+  is not trusted: issue #12 brings a trusted-proxy setting). Pool kernels belong
+  to no client. Addresses in ``uncapped_clients`` (the machine's own browser,
+  by default) only meet the total cap;
+* above a cap, the page load is answered **503** with a short page in the
+  learner's language ("the room is full, try again in a minute",
+  ``Retry-After``), and no kernel is started;
+* **pages that never connect**: a page load that never opens its kernel's
+  websocket (a GET flood, a crawler, a tab closed while loading) gives its kernel
+  back after ``unconnected_timeout`` seconds instead of the idle cull's 300.
+  Pool kernels waiting for a learner are never in that watch list.
+
+:class:`KernelCapsMixin` goes in front of Voila's kernel manager class (see
+:func:`capped_kernels`); :class:`CappedPageMixin` goes in front of the render
+handler. The page load tells the manager which kernel is its own through a
+context variable, set for the duration of the handler's ``get``.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import html
+import ipaddress
+import logging
+from dataclasses import dataclass
+
+from tornado.ioloop import IOLoop, PeriodicCallback
+
+from advocacy_lab.core.catalogue import REFERENCE, languages, text
+
+log = logging.getLogger(__name__)
+
+#: Seconds a refused learner is asked to wait (``Retry-After``; the page says "a minute").
+RETRY_AFTER = 60
+#: Memory set aside per kernel for the default total cap: a kernel with a learner's
+#: page holds about 70 MB RSS (docs/performance.md), plus headroom.
+KERNEL_BUDGET_MB = 100
+#: Bounds of that default.
+MIN_DEFAULT_KERNELS, MAX_DEFAULT_KERNELS = 10, 200
+
+
+def default_max_kernels(total_memory_bytes: int | None = None) -> int:
+    """Half of this machine's memory in kernels of KERNEL_BUDGET_MB: 40 on an 8 GB laptop.
+
+    Bounded to MIN_DEFAULT_KERNELS..MAX_DEFAULT_KERNELS. A room server gets its cap from
+    ``--learners`` instead (launch.py).
+    """
+    if total_memory_bytes is None:
+        import psutil
+
+        total_memory_bytes = psutil.virtual_memory().total
+    kernels = int(total_memory_bytes / 2 / (KERNEL_BUDGET_MB * 1024 * 1024))
+    return max(MIN_DEFAULT_KERNELS, min(MAX_DEFAULT_KERNELS, kernels))
+
+
+@dataclass
+class PageLoad:
+    """One page load admitted under the caps, until it has a kernel (then the kernel counts)."""
+
+    client: str
+    kernel_id: str | None = None
+    done: bool = False
+
+
+#: The page load the current request handler is serving (None outside one).
+_PAGE_LOAD: contextvars.ContextVar[PageLoad | None] = contextvars.ContextVar("advocacy_page_load", default=None)
+
+
+class RoomFull(Exception):
+    """A page load refused by a cap; ``which`` is "total" or "client"."""
+
+    def __init__(self, which: str, held: int, cap: int):
+        super().__init__(f"{which} cap {cap} reached ({held} kernels)")
+        self.which, self.held, self.cap = which, held, cap
+
+
+def client_address(request) -> str:
+    """The connection's peer address, never a header the client could set.
+
+    Tornado puts ``X-Forwarded-For`` / ``X-Real-Ip`` into ``remote_ip`` when the
+    server runs with ``xheaders``; the connection context keeps the real peer.
+    """
+    context = getattr(getattr(request, "connection", None), "context", None)
+    address = getattr(context, "address", None)
+    if isinstance(address, tuple) and address:
+        peer = str(address[0])
+    else:
+        peer = str(request.remote_ip or "")
+    try:
+        ip = ipaddress.ip_address(peer.split("%", 1)[0])
+    except ValueError:
+        return peer
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return str(mapped or ip)
+
+
+class KernelCapsMixin:
+    """For Voila's kernel manager: the kernel ledger behind the caps and the unconnected cull."""
+
+    max_kernels: int = 40
+    max_kernels_per_client: int = 6
+    uncapped_clients: tuple[str, ...] = ("127.0.0.1", "::1")
+    unconnected_timeout: float = 60.0
+
+    # -- the ledger ------------------------------------------------------------------------
+
+    def _caps_state(self) -> dict:
+        state = self.__dict__.get("_advocacy_caps")
+        if state is None:
+            state = self.__dict__["_advocacy_caps"] = {
+                "owner": {},  # kernel id -> client address of the page load that got it
+                "loading": [],  # PageLoad admitted, no kernel yet
+                "served": {},  # kernel id -> loop time its page was served, until it connects
+                "connected": set(),  # kernel ids whose websocket ever connected
+                "watch": None,  # the PeriodicCallback of the unconnected cull
+            }
+        return state
+
+    def _live_owners(self) -> dict[str, str]:
+        state = self._caps_state()
+        owner = state["owner"]
+        for kernel_id in [k for k in owner if k not in self]:  # shut down, culled or died
+            owner.pop(kernel_id, None)
+            state["served"].pop(kernel_id, None)
+            state["connected"].discard(kernel_id)
+        return owner
+
+    def pool_target(self) -> int:
+        """Kernels the preheated pools hold when full (0 without preheating)."""
+        pools = getattr(self, "_pools", None) or {}
+        config = getattr(self, "kernel_pools_config", None) or {}
+        default = config.get("default", {})
+        # As VoilaKernelManager.fill_if_needed reads the sizes.
+        return sum(
+            max(int(config.get(nb, default).get("pool_size", default.get("pool_size", 1))), 0) for nb in pools
+        )
+
+    def kernels_held(self) -> int:
+        """What the total cap compares: pools at full size, learners' kernels, page loads under way."""
+        state = self._caps_state()
+        return self.pool_target() + len(self._live_owners()) + len(state["loading"])
+
+    def kernels_of(self, client: str) -> int:
+        state = self._caps_state()
+        owned = sum(1 for c in self._live_owners().values() if c == client)
+        return owned + sum(1 for load in state["loading"] if load.client == client)
+
+    def admit(self, client: str) -> PageLoad:
+        """Count a page load from ``client``, or raise :class:`RoomFull` (nothing is counted then)."""
+        held = self.kernels_held()
+        if held >= self.max_kernels:
+            raise RoomFull("total", held, self.max_kernels)
+        if client not in self.uncapped_clients:
+            mine = self.kernels_of(client)
+            if mine >= self.max_kernels_per_client:
+                raise RoomFull("client", mine, self.max_kernels_per_client)
+        load = PageLoad(client)
+        self._caps_state()["loading"].append(load)
+        return load
+
+    def _give(self, load: PageLoad | None, kernel_id: str) -> None:
+        """``kernel_id`` is the kernel of page load ``load`` (the first kernel it got)."""
+        if load is None or load.kernel_id is not None or load.done:
+            return
+        state = self._caps_state()
+        load.kernel_id = kernel_id
+        with contextlib.suppress(ValueError):
+            state["loading"].remove(load)
+        state["owner"][kernel_id] = load.client
+
+    def page_done(self, load: PageLoad) -> None:
+        """The page load ended (served, failed or abandoned): start the wait for its websocket."""
+        state = self._caps_state()
+        load.done = True
+        with contextlib.suppress(ValueError):
+            state["loading"].remove(load)
+        kernel_id = load.kernel_id
+        if kernel_id is None or kernel_id in state["connected"] or kernel_id not in self:
+            return
+        state["served"][kernel_id] = IOLoop.current().time()
+        if state["watch"] is None:
+            # Checked a few times per timeout, so a kernel goes at most a quarter late.
+            every = max(0.25, min(10.0, float(self.unconnected_timeout) / 4))
+            state["watch"] = PeriodicCallback(self._cull_unconnected, every * 1000)
+            state["watch"].start()
+
+    # -- where a page load gets its kernel ---------------------------------------------------
+
+    async def get_rendered_notebook(self, *args, **kwargs):
+        # A preheated kernel (Voila's pool path). The refill this triggers runs
+        # VoilaKernelManager._initialize, which starts its kernel with the base
+        # class's start_kernel, so it never reaches the start_kernel below.
+        result = await super().get_rendered_notebook(*args, **kwargs)
+        self._give(_PAGE_LOAD.get(), result[2])
+        return result
+
+    async def start_kernel(self, *args, **kwargs):
+        # A kernel started for the page (Voila's path when no pool kernel is ready).
+        kernel_id = await super().start_kernel(*args, **kwargs)
+        self._give(_PAGE_LOAD.get(), kernel_id)
+        return kernel_id
+
+    # -- pages that never connect ----------------------------------------------------------
+
+    def notify_connect(self, kernel_id):
+        state = self._caps_state()
+        state["connected"].add(kernel_id)
+        state["served"].pop(kernel_id, None)
+        return super().notify_connect(kernel_id)
+
+    async def _cull_unconnected(self) -> None:
+        state = self._caps_state()
+        now = IOLoop.current().time()
+        owners = self._live_owners()
+        for kernel_id, served in list(state["served"].items()):
+            if kernel_id in state["connected"] or kernel_id not in owners:
+                state["served"].pop(kernel_id, None)
+                continue
+            if now - served < self.unconnected_timeout:
+                continue
+            state["served"].pop(kernel_id, None)
+            self.log.info(
+                "Culling kernel %s: its page (for %s) never connected within %.0f s",
+                kernel_id, owners.get(kernel_id), self.unconnected_timeout,
+            )
+            try:
+                await self.shutdown_kernel(kernel_id)
+            except Exception as exc:  # gone meanwhile: nothing left to give back
+                self.log.info("Kernel %s was already gone (%s)", kernel_id, type(exc).__name__)
+
+    async def shutdown_all(self, *args, **kwargs):
+        watch = self._caps_state()["watch"]
+        if watch is not None:
+            watch.stop()
+        return await super().shutdown_all(*args, **kwargs)
+
+
+def capped_class(cls: type, **settings) -> type:
+    """``cls`` (a kernel manager class) with :class:`KernelCapsMixin` in front, once."""
+    check_caps(**settings)
+    if issubclass(cls, KernelCapsMixin):
+        return type(cls.__name__, (cls,), settings)
+    return type(f"Capped{cls.__name__}", (KernelCapsMixin, cls), settings)
+
+
+def check_caps(max_kernels: int = 40, max_kernels_per_client: int = 6, unconnected_timeout: float = 60.0,
+               uncapped_clients=()) -> None:
+    if int(max_kernels) < 1:
+        raise ValueError(f"max_kernels must be at least 1 (got {max_kernels!r})")
+    if int(max_kernels_per_client) < 1:
+        raise ValueError(f"max_kernels_per_client must be at least 1 (got {max_kernels_per_client!r})")
+    if not float(unconnected_timeout) > 0:
+        raise ValueError(f"unconnected_timeout must be a number of seconds above 0 (got {unconnected_timeout!r})")
+
+
+@contextlib.contextmanager
+def capped_kernels(**settings):
+    """While Voila builds its kernel manager, put :class:`KernelCapsMixin` in front of its class.
+
+    As :func:`advocacy_lab.server.pool.paced_pools`: Voila makes the class inside
+    ``Voila.init_settings`` from ``voila.app.voila_kernel_manager_factory``.
+    """
+    check_caps(**settings)
+    import voila.app as voila_app
+
+    original = voila_app.voila_kernel_manager_factory
+
+    def factory(*args, **kwargs):
+        return capped_class(original(*args, **kwargs), **settings)
+
+    voila_app.voila_kernel_manager_factory = factory
+    try:
+        yield
+    finally:
+        voila_app.voila_kernel_manager_factory = original
+
+
+# -- the page ---------------------------------------------------------------------------------
+
+
+def preferred_language(accept_language: str | None) -> str:
+    """The catalogue language the browser prefers most (``Accept-Language``), else English."""
+    best, best_q = REFERENCE, 0.0
+    available = languages()
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        primary = tag.strip().lower().split("-", 1)[0]
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        # Earlier entries win ties, as browsers list them in order of preference.
+        if primary in available and q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+def room_full_page(lang: str) -> str:
+    """The 503 page: plain HTML, no script, nothing fetched from anywhere."""
+    title = html.escape(text("server.full.title", lang))
+    parts = [html.escape(text(key, lang)) for key in ("server.full.body", "server.full.trainer")]
+    retry = html.escape(text("server.full.retry", lang))
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
+        f"<p>{parts[0]}</p>\n<p>{parts[1]}</p>\n"
+        # An empty href is this same address: reloading needs no script.
+        f'<p><a href="">{retry}</a></p>\n</main>\n</body>\n</html>\n'
+    )
+
+
+class CappedPageMixin:
+    """For the render handler: admit the page load under the caps, or answer 503."""
+
+    async def get(self, *args, **kwargs):
+        manager = self.kernel_manager
+        if not isinstance(manager, KernelCapsMixin):
+            return await super().get(*args, **kwargs)
+        client = client_address(self.request)
+        try:
+            load = manager.admit(client)
+        except RoomFull as full:
+            manager.log.warning(
+                "Room full: refused a page for %s (%s cap: %d of %d kernels)",
+                client, full.which, full.held, full.cap,
+            )
+            self.logs_itself = True  # that line is this request's one line (see routes.py)
+            self._answer_room_full()
+            return None
+        token = _PAGE_LOAD.set(load)
+        try:
+            return await super().get(*args, **kwargs)
+        finally:
+            _PAGE_LOAD.reset(token)
+            manager.page_done(load)
+
+    def _answer_room_full(self) -> None:
+        lang = preferred_language(self.request.headers.get("Accept-Language"))
+        self.clear_header("Pragma")
+        self.set_status(503)
+        self.set_header("Retry-After", str(RETRY_AFTER))
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Content-Language", lang)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(room_full_page(lang))
+
+
+__all__ = [
+    "CappedPageMixin",
+    "KernelCapsMixin",
+    "PageLoad",
+    "RETRY_AFTER",
+    "RoomFull",
+    "capped_class",
+    "capped_kernels",
+    "client_address",
+    "preferred_language",
+    "room_full_page",
+]
