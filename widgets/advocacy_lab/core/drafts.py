@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from advocacy_lab.core.catalogue import text as catalogue_text
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -292,6 +294,8 @@ class MemoryDraftStore:
     def __init__(self) -> None:
         self._records: dict[str, dict[str, Any]] = {}
         self.notice = ""
+        #: Copies kept aside (draft key, record): overwritten or unreadable parts, never dropped.
+        self.kept_aside: list[tuple[str, dict[str, Any]]] = []
 
     def load(self, key: str) -> dict[str, Any] | None:
         record = self._records.get(validate_key(key))
@@ -304,6 +308,31 @@ class MemoryDraftStore:
     def save(self, key: str, data: Mapping[str, Any]) -> None:
         key = validate_key(key)
         self._records[key] = encode_record(data)
+
+    def update(self, key: str, data: Mapping[str, Any], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Save only the changed fields over the stored draft (``data`` if there is none).
+
+        Returns the conflicts (see ``apply_changes``); the overwritten texts
+        are kept aside first.
+        """
+        key = validate_key(key)
+        record = encode_record(data)  # the same checks and errors as save()
+        current = self._records.get(key)
+        if current is None:
+            self._records[key] = record
+            return []
+        merged, conflicts = apply_changes(current["data"], changes)
+        new_record = encode_record(merged)
+        if conflicts:
+            self.keep_aside(key)
+        self._records[key] = new_record
+        return conflicts
+
+    def keep_aside(self, key: str) -> None:
+        """Keep a copy of the stored draft aside (it stays where it is too)."""
+        record = self._records.get(validate_key(key))
+        if record is not None and (key, record) not in self.kept_aside:
+            self.kept_aside.append((key, copy.deepcopy(record)))
 
     def delete(self, key: str) -> None:
         self._records.pop(validate_key(key), None)
@@ -405,6 +434,58 @@ class FileDraftStore:
             records = self._read_locked()
             records[key] = record
             self._write_locked(records)
+
+    def update(self, key: str, data: Mapping[str, Any], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Save only the changed fields over the stored draft, under the lock (``data`` if none).
+
+        So two kernels editing different fields of one draft both keep their
+        text. Returns the conflicts (see ``apply_changes``); the draft as it
+        was is kept aside first (``keep_aside``).
+        """
+        key = validate_key(key)
+        record = encode_record(data)
+        with self._locked():
+            records = self._read_locked()
+            current = records.get(key)
+            conflicts: list[dict[str, Any]] = []
+            if current is None:
+                records[key] = record
+            else:
+                merged, conflicts = apply_changes(current["data"], changes)
+                new_record = encode_record(merged)
+                if conflicts:
+                    self._keep_aside_locked(key, current)
+                records[key] = new_record
+            self._write_locked(records)
+        return conflicts
+
+    def keep_aside(self, key: str) -> None:
+        """Copy the stored draft of ``key`` to ``drafts.json.kept-<time>`` (a drafts file of its own)."""
+        key = validate_key(key)
+        with self._locked():
+            record = self._read_locked().get(key)
+            if record is not None:
+                self._keep_aside_locked(key, record)
+
+    def _keep_aside_locked(self, key: str, record: Mapping[str, Any]) -> None:
+        payload = dump_drafts_file({key: record})
+        for earlier in self.path.parent.glob(f"{self.path.name}.kept-*"):
+            with contextlib.suppress(OSError):
+                if earlier.read_bytes() == payload:
+                    return  # this very draft is kept already (announced again on each load)
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        base = self.path.with_name(f"{self.path.name}.kept-{stamp}")
+        target, n = base, 0
+        while target.exists():
+            n += 1
+            target = base.with_name(f"{base.name}.{n}")
+        try:
+            target.write_bytes(payload)
+        except OSError as exc:
+            raise DraftStoreError(
+                catalogue_text("drafts.kept_aside_failed", where=self._where, reason=exc.strerror or "error")
+            ) from exc
+        self.backups.append(target)
 
     def delete(self, key: str) -> None:
         key = validate_key(key)
@@ -514,3 +595,269 @@ class FileDraftStore:
             if tmp_name is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
+
+
+# --------------------------------------------------------------------------
+# Changes by field: how two tabs, a page's journal and the stores merge.
+# --------------------------------------------------------------------------
+#
+# A change names one field of a draft by its path in the draft's data
+# (``["problem"]``, ``["answers", "q1"]``) and carries its new value, and,
+# when the path existed, the value it replaced (``base``):
+#
+#     {"path": ["problem"], "value": "Children breathe dirty air", "base": ""}
+#     {"path": ["answers", "q1"], "delete": True, "base": 2}
+#
+# A store applies only the changed fields over the record it holds, so a tab
+# that changed "problem" never writes its stale "ask" over another tab's.
+# When the stored value is neither the base nor the new value, someone else
+# (another tab, a journal kept while the connection was lost) changed the same
+# field: the new value is written, and a text that would be overwritten is
+# reported as a conflict so that it is kept aside and shown, never lost.
+#
+# The same rules are implemented in ui/browser_store.js, which applies the
+# changes to the records in the learner's browser.
+
+_MISSING = object()
+
+
+def field_id(draft_key: str, name: str) -> str:
+    """The stable identity of one learner field: its draft key and its name there.
+
+    The same on every page load (widget model ids change with every kernel),
+    so the page's journal can name a field before and after a reload.
+    """
+    validate_key(draft_key)
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"A field name must be non-empty text, not {name!r}.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise ValueError(f"A field name must not contain control characters: {name!r}.")
+    return f"{draft_key}#{name}"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON: ``True`` is not ``1`` (a quiz answer of 1 is not a tick)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def value_at(data: Any, path: list[str] | tuple[str, ...]) -> tuple[bool, Any]:
+    """``(True, value)`` at ``path`` in ``data``, or ``(False, None)`` when there is none."""
+    node = data
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _set_at(data: dict[str, Any], path: list[str] | tuple[str, ...], value: Any) -> None:
+    node = data
+    for part in path[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[path[-1]] = copy.deepcopy(value)
+
+
+def _delete_at(data: dict[str, Any], path: list[str] | tuple[str, ...]) -> None:
+    found, parent = value_at(data, path[:-1])
+    if found and isinstance(parent, dict):
+        parent.pop(path[-1], None)
+
+
+def diff_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The field changes that turn ``old`` into ``new`` (dicts are followed; anything else is one field)."""
+    changes: list[dict[str, Any]] = []
+
+    def walk(a: Mapping[str, Any], b: Mapping[str, Any], prefix: list[str]) -> None:
+        for key, value in b.items():
+            path = [*prefix, key]
+            if key not in a:
+                changes.append({"path": path, "value": copy.deepcopy(value)})
+            elif isinstance(a[key], Mapping) and isinstance(value, Mapping):
+                walk(a[key], value, path)
+            elif not _same(a[key], value):
+                changes.append({"path": path, "value": copy.deepcopy(value), "base": copy.deepcopy(a[key])})
+        for key in a:
+            if key not in b:
+                changes.append({"path": [*prefix, key], "delete": True, "base": copy.deepcopy(a[key])})
+
+    walk(old if isinstance(old, Mapping) else {}, new, [])
+    return changes
+
+
+def _valid_path(path: object) -> bool:
+    return (
+        isinstance(path, (list, tuple))
+        and 0 < len(path) <= _MAX_DEPTH
+        and all(isinstance(part, str) for part in path)
+    )
+
+
+def apply_changes(
+    data: Mapping[str, Any], changes: list[Mapping[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Apply field ``changes`` over ``data`` (a copy); return it and the conflicts.
+
+    A conflict is a field whose current value is neither the change's base
+    nor its new value, and is a non-empty text: someone else's writing, which
+    the caller must keep aside and announce. ``{"path", "other", "value"}``.
+    A change that is not well formed is ignored.
+    """
+    result = copy.deepcopy(dict(data)) if isinstance(data, Mapping) else {}
+    conflicts: list[dict[str, Any]] = []
+    for change in changes:
+        if not isinstance(change, Mapping) or not _valid_path(change.get("path")):
+            continue
+        path = list(change["path"])
+        deleting = change.get("delete") is True
+        if not deleting and "value" not in change:
+            continue
+        found, current = value_at(result, path)
+        if found:
+            expected = "base" in change and _same(current, change["base"])
+            already = not deleting and _same(current, change["value"])
+            if not (expected or already) and isinstance(current, str) and current.strip():
+                conflicts.append({"path": path, "other": current, "value": None if deleting else change["value"]})
+        if deleting:
+            _delete_at(result, path)
+        else:
+            _set_at(result, path, change["value"])
+    return result, conflicts
+
+
+def merge_change_lists(older: list[dict[str, Any]], newer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One list with the effect of ``older`` then ``newer``; a field keeps its first base."""
+    merged = list(older)
+    for change in newer:
+        path = tuple(change.get("path") or ())
+        earlier = next((c for c in merged if tuple(c.get("path") or ()) == path), None)
+        replacement = dict(change)
+        if earlier is not None:
+            merged.remove(earlier)
+            replacement.pop("base", None)
+            if "base" in earlier:
+                replacement["base"] = earlier["base"]
+        merged.append(replacement)
+    return merged
+
+
+# --------------------------------------------------------------------------
+# The page's journal: what the learner typed, kept by the browser itself.
+# --------------------------------------------------------------------------
+#
+# While a page is open, its script writes every field the learner changes to
+# the browser's storage at once, without waiting for the kernel (which may be
+# gone: a server restart, a lost connection, a killed kernel). An entry:
+#
+#     {"key": "<draft key>", "path": ["problem"], "op": "set", "value": "...",
+#      "base": "<the field's text before this edit>", "at": <ms since 1970>}
+#     {"key": ..., "path": ["platforms"], "op": "member", "item": "x", "value": true, "at": ...}
+#
+# The next page load merges the entries over the saved drafts (the newest
+# last), so everything typed during an outage comes back.
+
+JOURNAL_OPS = ("set", "member")
+
+
+def journal_entry_problem(entry: object) -> str | None:
+    """Why ``entry`` cannot be applied (None when it can)."""
+    if not isinstance(entry, Mapping):
+        return "not an object"
+    try:
+        validate_key(entry.get("key"))
+    except ValueError as exc:
+        return str(exc)
+    if not _valid_path(entry.get("path")):
+        return "no valid path"
+    op = entry.get("op")
+    if op not in JOURNAL_OPS:
+        return f"unknown op {op!r}"
+    value = entry.get("value")
+    if op == "member":
+        if not isinstance(value, bool) or not isinstance(entry.get("item"), str):
+            return "a member entry needs a true/false value and an item"
+    elif value is not None and not isinstance(value, (str, bool, int, float)):
+        return "a field's value must be text, a number, true/false or null"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "not a finite number"
+    return None
+
+
+def _entry_time(entry: Mapping[str, Any]) -> float:
+    at = entry.get("at")
+    return float(at) if isinstance(at, (int, float)) and not isinstance(at, bool) and math.isfinite(at) else 0.0
+
+
+def journal_change(data: Mapping[str, Any], entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The field change one journal entry makes to ``data``."""
+    path = list(entry["path"])
+    found, current = value_at(data, path)
+    if entry["op"] == "member":
+        items = list(current) if found and isinstance(current, list) else []
+        item = entry["item"]
+        if entry["value"] and item not in items:
+            items.append(item)
+        elif not entry["value"]:
+            items = [i for i in items if i != item]
+        change: dict[str, Any] = {"path": path, "value": items}
+        if found:
+            change["base"] = current  # a tick is not writing: no conflict to report
+        return change
+    change = {"path": path, "value": entry["value"]}
+    if "base" in entry:
+        change["base"] = entry["base"]
+    elif found:
+        change["base"] = current
+    return change
+
+
+def journal_matches(data: Mapping[str, Any], entry: Mapping[str, Any]) -> bool:
+    """True when ``data`` already holds what ``entry`` records (the entry is done)."""
+    found, current = value_at(data, list(entry["path"]))
+    if entry["op"] == "member":
+        return (found and isinstance(current, list) and entry["item"] in current) == entry["value"]
+    return found and _same(current, entry["value"])
+
+
+def apply_journal(
+    drafts: Mapping[str, Mapping[str, Any]], entries: list[Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Merge journal ``entries`` over ``drafts`` (draft key -> data), oldest first.
+
+    Returns ``(merged, changes, conflicts)``: the new data of every draft the
+    journal changed, the field changes that turn each stored draft into it
+    (to send to a store), and the conflicts (``{"key", "path", "other",
+    "value"}``: a stored text that the journal overwrote, to keep aside and
+    announce). Entries that are not well formed are skipped.
+    """
+    working: dict[str, dict[str, Any]] = {}
+    conflicts: list[dict[str, Any]] = []
+    valid = [e for e in entries if journal_entry_problem(e) is None]
+    for entry in sorted(valid, key=_entry_time):
+        key = entry["key"]
+        if key not in working:
+            base = drafts.get(key)
+            working[key] = copy.deepcopy(dict(base)) if isinstance(base, Mapping) else {}
+        if journal_matches(working[key], entry):
+            continue
+        change = journal_change(working[key], entry)
+        working[key], found = apply_changes(working[key], [change])
+        conflicts.extend({"key": key, **c} for c in found)
+    merged: dict[str, dict[str, Any]] = {}
+    changes: dict[str, list[dict[str, Any]]] = {}
+    for key, data in working.items():
+        before = drafts.get(key)
+        diff = diff_changes(before if isinstance(before, Mapping) else {}, data)
+        if diff:
+            merged[key] = data
+            changes[key] = diff
+    return merged, changes, conflicts

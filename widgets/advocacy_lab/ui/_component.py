@@ -6,16 +6,28 @@
 - ``draft_key``: where the draft is saved (unique per component in the course).
 - ``_guard``: runs a callback so that an exception shows a friendly message in
   the component (never a traceback or a file path) and is logged.
+- ``fields``: every widget the learner types in, clicks or picks, declared once
+  with ``_add_field`` (name, and where its value lives in ``value``). Each gets
+  the DOM classes ``al-field`` and ``al-fid-<draft key and name>``, a stable
+  identity across page loads that the page's journal (ui/browser_store.js)
+  uses to keep what the learner types without a round trip to the kernel.
+  ``_read_children``/``_write_children`` work from the same declaration, and
+  a restored value that does not fit its field is reported in
+  ``dropped_fields`` instead of vanishing.
 """
 from __future__ import annotations
 
 import functools
 import html
 import logging
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+from urllib.parse import quote
 
 import ipywidgets as widgets
 import traitlets
+
+from advocacy_lab.core.drafts import _set_at, field_id
 
 log = logging.getLogger("advocacy_lab.ui")
 
@@ -27,8 +39,65 @@ FRIENDLY_ERROR = {
 }
 
 
+FIELD_CLASS = "al-field"
+FIELD_ID_PREFIX = "al-fid-"
+
+
+def field_class(draft_key: str, name: str) -> str:
+    """The DOM class naming one learner field (percent-encoded, so any key fits in one class)."""
+    return FIELD_ID_PREFIX + quote(field_id(draft_key, name), safe="")
+
+
+_TEXT_WIDGETS = (widgets.Text, widgets.Textarea)
+_FLAG_WIDGETS = (widgets.Checkbox, widgets.ToggleButton)
+_CHOICE_WIDGETS = (widgets.RadioButtons, widgets.Dropdown, widgets.Select, widgets.ToggleButtons)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One learner field and where its value lives in the component's ``value``.
+
+    ``kind``: "text" (a string), "flag" (true/false), "member" (``item`` is in
+    the list at ``path`` while ticked) or "choice" (one of ``choices``, or
+    absent when nothing is picked).
+    """
+
+    name: str
+    widget: widgets.DOMWidget
+    path: tuple[str, ...]
+    kind: str
+    label: str
+    item: str | None = None
+    choices: tuple[Any, ...] = ()
+
+    def spec(self, draft_key: str) -> dict[str, Any]:
+        """What the page's journal needs to know about this field (JSON)."""
+        spec: dict[str, Any] = {"key": draft_key, "name": self.name, "path": list(self.path), "kind": self.kind}
+        if self.kind == "member":
+            spec["item"] = self.item
+        if self.kind == "choice":
+            spec["choices"] = list(self.choices)
+        return spec
+
+
+def _lookup(value: Any, path: tuple[str, ...]) -> tuple[str, Any]:
+    """("found", v), ("absent", None) or ("misfit", None) when a container on the way is not a dict."""
+    node = value
+    for depth, part in enumerate(path):
+        if not isinstance(node, Mapping):
+            return ("misfit" if depth else "absent"), None
+        if part not in node:
+            return "absent", None
+        node = node[part]
+    return "found", node
+
+
+def _is_choice(value: Any, choices: tuple[Any, ...]) -> bool:
+    return any(type(value) is type(c) and value == c for c in choices)
+
+
 class LearnerComponent(widgets.VBox):
-    """A VBox with a draft ``value``, a ``draft_key`` and friendly errors."""
+    """A VBox with a draft ``value``, a ``draft_key``, declared ``fields`` and friendly errors."""
 
     value = traitlets.Dict()
     draft_key = traitlets.Unicode()
@@ -40,17 +109,145 @@ class LearnerComponent(widgets.VBox):
         self.draft_key = draft_key
         self._lang = lang
         self._syncing = False
+        self._fields: dict[str, Field] = {}
+        #: Names of the fields the last restored ``value`` could not be shown in.
+        self.dropped_fields: list[str] = []
         self._error = widgets.HTML(value="")
         self._error.add_class("al-error")
 
-    # -- subclasses implement these two ------------------------------------
+    @property
+    def lang(self) -> str:
+        return self._lang
+
+    # -- the learner's fields ------------------------------------------------
+    def _add_field(
+        self,
+        name: str,
+        widget: widgets.DOMWidget,
+        *,
+        path: tuple[str, ...] | None = None,
+        member: str | None = None,
+        label: str | None = None,
+    ) -> widgets.DOMWidget:
+        """Declare ``widget`` as the learner field ``name`` (its value at ``path``, default ``(name,)``).
+
+        A Checkbox with ``member`` puts that item in the list at ``path`` while
+        ticked. Text fields update on every keystroke (``continuous_update``),
+        so checks and downloads always use what is on screen.
+        """
+        field_id(self.draft_key, name)  # a clear ValueError for a bad name
+        if name in self._fields:
+            raise ValueError(f"{type(self).__name__} declares the field {name!r} twice.")
+        if isinstance(widget, _TEXT_WIDGETS):
+            kind = "text"
+            widget.continuous_update = True
+        elif isinstance(widget, _FLAG_WIDGETS):
+            kind = "member" if member is not None else "flag"
+        elif isinstance(widget, _CHOICE_WIDGETS):
+            kind = "choice"
+        else:
+            raise ValueError(f"{type(widget).__name__} is not a kind of learner field the drafts know.")
+        if member is not None and kind != "member":
+            raise ValueError(f"Only a tick box can be a member of a list (field {name!r}).")
+        field = Field(
+            name=name,
+            widget=widget,
+            path=tuple(path) if path is not None else (name,),
+            kind=kind,
+            label=label if label is not None else str(getattr(widget, "description", "") or name),
+            item=member,
+            choices=tuple(value for _, value in widget._options_full) if kind == "choice" else (),
+        )
+        widget.add_class(FIELD_CLASS)
+        widget.add_class(field_class(self.draft_key, name))
+        self._fields[name] = field
+        return widget
+
+    @property
+    def fields(self) -> dict[str, widgets.DOMWidget]:
+        """Every learner field by name (in the order declared)."""
+        return {name: f.widget for name, f in self._fields.items()}
+
+    @property
+    def field_declarations(self) -> tuple[Field, ...]:
+        return tuple(self._fields.values())
+
+    def field_specs(self) -> dict[str, dict[str, Any]]:
+        """Field id -> what the page's journal needs (draft key, name, path, kind)."""
+        return {field_id(self.draft_key, f.name): f.spec(self.draft_key) for f in self._fields.values()}
+
+    def field_label(self, path: list[str] | tuple[str, ...]) -> str:
+        """How the learner knows the field at ``path`` (its label), else the draft's title."""
+        path = tuple(path)
+        for f in self._fields.values():
+            if f.path == path or f.path[: len(path)] == path:
+                return f.label
+        return str(getattr(self, "draft_title", "") or self.draft_key)
+
+    # -- value <-> children, from the declared fields ---------------------------
     def _read_children(self) -> dict[str, Any]:
         """The draft as the child widgets currently show it."""
-        raise NotImplementedError
+        if not self._fields:
+            raise NotImplementedError(f"{type(self).__name__} declares no fields")
+        result: dict[str, Any] = {}
+        for f in self._fields.values():
+            if f.kind == "member":
+                if _lookup(result, f.path)[0] != "found":
+                    _set_at(result, f.path, [])
+                if f.widget.value:
+                    _lookup(result, f.path)[1].append(f.item)
+            elif f.kind == "choice":
+                # The group is there even when nothing is picked yet ({"answers": {}}).
+                if len(f.path) > 1 and _lookup(result, f.path[:-1])[0] != "found":
+                    _set_at(result, f.path[:-1], {})
+                if f.widget.value is not None:
+                    _set_at(result, f.path, f.widget.value)
+            else:
+                _set_at(result, f.path, f.widget.value)
+        return result
 
-    def _write_children(self, value: Mapping[str, Any]) -> None:
-        """Show ``value`` in the child widgets (ignore keys of the wrong type)."""
-        raise NotImplementedError
+    def _write_children(self, value: Mapping[str, Any]) -> list[str]:
+        """Show ``value`` in the child widgets; return the fields whose value did not fit.
+
+        A field that ``value`` does not mention keeps what it shows, except a
+        choice whose group is there (that question was not answered). A value
+        of the wrong type is not shown, and the field is named in the result.
+        """
+        dropped: list[str] = []
+        for f in self._fields.values():
+            status, found = _lookup(value, f.path)
+            if f.kind == "choice":
+                if len(f.path) > 1:
+                    group_status, group = _lookup(value, f.path[:-1])
+                    if group_status == "absent":
+                        continue
+                    if group_status == "misfit" or not isinstance(group, Mapping):
+                        dropped.append(f.name)
+                        continue
+                elif status == "absent":
+                    continue
+                fits = status == "found" and _is_choice(found, f.choices)
+                if status == "found" and found is not None and not fits:
+                    dropped.append(f.name)
+                f.widget.value = found if fits else None
+                continue
+            if status == "absent":
+                continue
+            if status == "misfit":
+                fits = False
+            elif f.kind == "member":
+                fits = isinstance(found, (list, tuple))
+            elif f.kind == "flag":
+                fits = isinstance(found, bool)
+            else:
+                fits = isinstance(found, str)
+            if not fits:
+                dropped.append(f.name)
+            elif f.kind == "member":
+                f.widget.value = f.item in found
+            else:
+                f.widget.value = found
+        return dropped
 
     def _after_restore(self) -> None:
         """Refresh derived displays (feedback, previews) after ``value`` is set."""
@@ -78,7 +275,7 @@ class LearnerComponent(widgets.VBox):
         def restore() -> None:
             self._syncing = True
             try:
-                self._write_children(new)
+                self.dropped_fields = list(self._write_children(new) or ())
             finally:
                 self._syncing = False
             # Normalise: what the children accepted, plus every unknown key.

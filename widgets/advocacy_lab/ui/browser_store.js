@@ -3,12 +3,35 @@
 // The Python side (advocacy_lab/ui/drafts.py, BrowserDraftStore) cannot read
 // localStorage itself, so on start this module sends every saved draft to
 // Python through the synced `stored` trait, and then carries out the
-// save/delete/clear/put_aside messages Python sends. Records are opaque JSON
-// text here: Python encodes and checks them (one format for every store).
+// save/delete/clear/put_aside/keep_aside messages Python sends. Records are
+// JSON text here: Python encodes and checks them (one format for every store).
+//
+// Two more jobs need no kernel at all, because the kernel may be gone (server
+// restarted, connection lost, kernel killed):
+//
+// * The journal. Every learner field (DOM class `al-field` plus
+//   `al-fid-<draft key#name>`, described in the synced `fields` trait) is
+//   written to this page's journal in localStorage on every input/change
+//   event. The next page load sends every journal to Python (`journal`),
+//   which merges it over the drafts (advocacy_lab.core.drafts.apply_journal).
+//   An entry is dropped once a saved draft holds its value.
+// * Merging by field. A save carries the fields it changed (`changes`, each
+//   with the value it replaced). They are applied over the record stored
+//   now, so two tabs of one module never write a whole stale record over
+//   each other; a text someone else changed meanwhile is kept aside and
+//   reported (op "conflict").
+//
+// It also caps text fields at `max_chars` (maxlength) and holds a download
+// link (`data-al-built-from`) until it was built from what the fields show.
+//
 // Nothing in here may throw: storage can be blocked (private browsing,
 // policies) or full, and the learner must be told, not left with a broken page.
 
 const PUT_ASIDE_PREFIX = "advocacy-lab:drafts-put-aside:";
+// A page that has not marked its journal for this long is gone (closed, crashed).
+const JOURNAL_STALE_MS = 60000;
+const JOURNAL_REFRESH_MS = 15000;
+const DOWNLOAD_WAIT_MS = 15000;
 
 function errorKind(error) {
   const name = (error && error.name) || "";
@@ -51,16 +74,20 @@ function openStorage() {
   }
 }
 
-function readAll(storage, prefix) {
-  const found = {};
-  const names = [];
+function names(storage, prefix) {
+  const found = [];
   for (let i = 0; i < storage.length; i += 1) {
     const name = storage.key(i);
     if (typeof name === "string" && name.startsWith(prefix)) {
-      names.push(name);
+      found.push(name);
     }
   }
-  for (const name of names) {
+  return found;
+}
+
+function readAll(storage, prefix) {
+  const found = {};
+  for (const name of names(storage, prefix)) {
     const text = storage.getItem(name);
     if (typeof text === "string") {
       found[name.slice(prefix.length)] = text;
@@ -73,57 +100,416 @@ function stamp() {
   return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 }
 
-function handle(storage, prefix, msg) {
+function parseRecord(text) {
+  if (typeof text !== "string") {
+    return null;
+  }
+  try {
+    const record = JSON.parse(text);
+    if (record && typeof record === "object" && record.data && typeof record.data === "object" && !Array.isArray(record.data)) {
+      return record;
+    }
+  } catch (_) {
+    // unreadable: Python puts it aside when the page loads
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- fields by path
+// The same rules as advocacy_lab/core/drafts.py (apply_changes, journal_matches).
+
+function isObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function same(a, b) {
+  if (a === b) {
+    return true;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && same(a[k], b[k]));
+  }
+  return false;
+}
+
+function validPath(path) {
+  return Array.isArray(path) && path.length > 0 && path.length <= 64 && path.every((p) => typeof p === "string");
+}
+
+function valueAt(data, path) {
+  let node = data;
+  for (const part of path) {
+    if (!isObject(node) || !Object.prototype.hasOwnProperty.call(node, part)) {
+      return { found: false, value: undefined };
+    }
+    node = node[part];
+  }
+  return { found: true, value: node };
+}
+
+function setAt(data, path, value) {
+  let node = data;
+  for (const part of path.slice(0, -1)) {
+    if (!isObject(node[part])) {
+      node[part] = {};
+    }
+    node = node[part];
+  }
+  node[path[path.length - 1]] = JSON.parse(JSON.stringify(value));
+}
+
+function deleteAt(data, path) {
+  const parent = valueAt(data, path.slice(0, -1));
+  if (parent.found && isObject(parent.value)) {
+    delete parent.value[path[path.length - 1]];
+  }
+}
+
+function applyChanges(data, changes) {
+  const result = JSON.parse(JSON.stringify(isObject(data) ? data : {}));
+  const conflicts = [];
+  for (const change of changes) {
+    if (!isObject(change) || !validPath(change.path)) {
+      continue;
+    }
+    const deleting = change.delete === true;
+    if (!deleting && !Object.prototype.hasOwnProperty.call(change, "value")) {
+      continue;
+    }
+    const current = valueAt(result, change.path);
+    if (current.found) {
+      const expected = Object.prototype.hasOwnProperty.call(change, "base") && same(current.value, change.base);
+      const already = !deleting && same(current.value, change.value);
+      if (!(expected || already) && typeof current.value === "string" && current.value.trim()) {
+        conflicts.push({ path: change.path, other: current.value });
+      }
+    }
+    if (deleting) {
+      deleteAt(result, change.path);
+    } else {
+      setAt(result, change.path, change.value);
+    }
+  }
+  return { data: result, conflicts };
+}
+
+function entryMatches(data, entry) {
+  const current = valueAt(data, entry.path);
+  if (entry.op === "member") {
+    const has = current.found && Array.isArray(current.value) && current.value.includes(entry.item);
+    return has === entry.value;
+  }
+  return current.found && same(current.value, entry.value);
+}
+
+// ---------------------------------------------------------------- the journal
+
+function newPageId() {
+  try {
+    if (globalThis.crypto && typeof globalThis.crypto.randomUUID === "function") {
+      return globalThis.crypto.randomUUID();
+    }
+  } catch (_) {
+    // fall through
+  }
+  return String(Date.now()) + "-" + String(Math.random()).slice(2);
+}
+
+function readJournal(storage, name) {
+  try {
+    const journal = JSON.parse(storage.getItem(name));
+    if (isObject(journal) && isObject(journal.entries)) {
+      return journal;
+    }
+  } catch (_) {
+    // an unreadable journal is of no use; it is removed below
+  }
+  return null;
+}
+
+function journalIsGone(journal, now) {
+  return journal.closed === true || typeof journal.alive !== "number" || now - journal.alive > JOURNAL_STALE_MS;
+}
+
+class Journal {
+  constructor(storage, prefix, recordPrefix) {
+    this.storage = storage;
+    this.prefix = prefix;
+    this.recordPrefix = recordPrefix;
+    this.page = newPageId();
+    this.name = prefix + this.page;
+  }
+
+  // Every entry of every page's journal (for Python, on load).
+  all() {
+    const entries = [];
+    for (const name of names(this.storage, this.prefix)) {
+      const journal = readJournal(this.storage, name);
+      if (journal === null) {
+        continue;
+      }
+      for (const entry of Object.values(journal.entries)) {
+        if (isObject(entry)) {
+          entries.push(entry);
+        }
+      }
+    }
+    return entries;
+  }
+
+  own() {
+    const journal = readJournal(this.storage, this.name);
+    return journal ? Object.values(journal.entries) : [];
+  }
+
+  write(fieldId, entry) {
+    const journal = readJournal(this.storage, this.name) || { v: 1, page: this.page, entries: {} };
+    const earlier = journal.entries[fieldId];
+    if (isObject(earlier)) {
+      // The base stays what the field held before this run of edits began.
+      if (Object.prototype.hasOwnProperty.call(earlier, "base")) {
+        entry.base = earlier.base;
+      } else {
+        delete entry.base;
+      }
+    }
+    journal.entries[fieldId] = entry;
+    journal.alive = Date.now();
+    journal.closed = false;
+    this.storage.setItem(this.name, JSON.stringify(journal));
+  }
+
+  // Drop entries for which `keep(entry, journalIsMine)` is false, in this page's
+  // journal and in those of pages that are gone; remove emptied journals.
+  prune(keep, { allPages = false } = {}) {
+    const now = Date.now();
+    for (const name of names(this.storage, this.prefix)) {
+      const mine = name === this.name;
+      const journal = readJournal(this.storage, name);
+      if (journal === null) {
+        this.storage.removeItem(name);
+        continue;
+      }
+      if (!mine && !allPages && !journalIsGone(journal, now)) {
+        continue; // another open page looks after its own journal
+      }
+      let changed = false;
+      for (const [fieldId, entry] of Object.entries(journal.entries)) {
+        if (!isObject(entry) || !keep(entry)) {
+          delete journal.entries[fieldId];
+          changed = true;
+        }
+      }
+      if (Object.keys(journal.entries).length === 0) {
+        this.storage.removeItem(name);
+      } else if (changed) {
+        this.storage.setItem(name, JSON.stringify(journal));
+      }
+    }
+  }
+
+  // Entries of `key` that the stored record now holds are done.
+  settle(key) {
+    const record = parseRecord(this.storage.getItem(this.recordPrefix + key));
+    if (record === null) {
+      return;
+    }
+    this.prune((entry) => entry.key !== key || !validPath(entry.path) || !entryMatches(record.data, entry));
+  }
+
+  forgetKey(key) {
+    this.prune((entry) => entry.key !== key, { allPages: true });
+  }
+
+  forgetAll() {
+    for (const name of names(this.storage, this.prefix)) {
+      this.storage.removeItem(name);
+    }
+  }
+
+  markAlive(closed = false) {
+    const journal = readJournal(this.storage, this.name);
+    if (journal === null) {
+      return;
+    }
+    journal.alive = Date.now();
+    journal.closed = closed;
+    this.storage.setItem(this.name, JSON.stringify(journal));
+  }
+}
+
+// ---------------------------------------------------------------- fields on the page
+
+const FIELD_CLASS = "al-field";
+const FIELD_ID_PREFIX = "al-fid-";
+
+function fieldRoot(target) {
+  return target && typeof target.closest === "function" ? target.closest("." + FIELD_CLASS) : null;
+}
+
+function fieldIdOf(root) {
+  for (const name of root.classList) {
+    if (name.startsWith(FIELD_ID_PREFIX)) {
+      try {
+        return decodeURIComponent(name.slice(FIELD_ID_PREFIX.length));
+      } catch (_) {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+function fieldElement(fieldId) {
+  const cls = FIELD_ID_PREFIX + encodeURIComponent(fieldId).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  return document.getElementsByClassName(cls)[0] || null;
+}
+
+// What a field holds, in the terms of the draft's data (null: nothing to record).
+function fieldReading(spec, root, target) {
+  if (spec.kind === "text") {
+    const input = target && typeof target.value === "string" ? target : root.querySelector("textarea, input");
+    return input && typeof input.value === "string" ? { op: "set", value: input.value } : null;
+  }
+  if (spec.kind === "flag" || spec.kind === "member") {
+    const box = root.querySelector('input[type="checkbox"]');
+    if (!box) {
+      return null;
+    }
+    return spec.kind === "flag"
+      ? { op: "set", value: Boolean(box.checked) }
+      : { op: "member", item: spec.item, value: Boolean(box.checked) };
+  }
+  if (spec.kind === "choice") {
+    const choices = Array.isArray(spec.choices) ? spec.choices : [];
+    let index = -1;
+    const select = root.querySelector("select");
+    if (select) {
+      index = select.selectedIndex;
+    } else {
+      const picked = root.querySelector('input[type="radio"]:checked');
+      index = picked ? parseInt(picked.value, 10) : -1;
+    }
+    return index >= 0 && index < choices.length ? { op: "set", value: choices[index] } : null;
+  }
+  return null;
+}
+
+function textInputs(root) {
+  return root.querySelectorAll(
+    '.al-field textarea:not([maxlength]), .al-field input[type="text"]:not([maxlength]), .al-field input:not([type]):not([maxlength])'
+  );
+}
+
+// ---------------------------------------------------------------- messages from Python
+
+function keepAside(storage, key, text) {
+  let aside = PUT_ASIDE_PREFIX + stamp() + ":" + key;
+  for (let n = 1; storage.getItem(aside) !== null; n += 1) {
+    aside = PUT_ASIDE_PREFIX + stamp() + "." + n + ":" + key;
+  }
+  storage.setItem(aside, text);
+}
+
+// Carries out one message; returns the conflicts of a save ([] otherwise).
+function handle(storage, prefix, journal, msg) {
   const key = typeof msg.key === "string" ? msg.key : null;
   switch (msg.op) {
-    case "save":
-      if (key !== null && typeof msg.value === "string") {
-        storage.setItem(prefix + key, msg.value);
+    case "save": {
+      if (key === null || typeof msg.value !== "string") {
+        return [];
       }
-      return;
+      let text = msg.value;
+      let conflicts = [];
+      const currentText = storage.getItem(prefix + key);
+      if (Array.isArray(msg.changes) && currentText !== null) {
+        const current = parseRecord(currentText);
+        const incoming = parseRecord(msg.value);
+        if (current && incoming) {
+          const merged = applyChanges(current.data, msg.changes);
+          conflicts = merged.conflicts;
+          if (conflicts.length) {
+            keepAside(storage, key, currentText); // never write over someone's text without a copy
+          }
+          incoming.data = merged.data;
+          text = JSON.stringify(incoming);
+        }
+      }
+      storage.setItem(prefix + key, text);
+      if (journal) {
+        journal.settle(key);
+      }
+      return conflicts;
+    }
     case "delete":
       if (key !== null) {
         storage.removeItem(prefix + key);
+        if (journal) {
+          journal.forgetKey(key); // else "Start over" would bring the old text back
+        }
       }
-      return;
+      return [];
     case "clear":
       for (const name of Object.keys(readAll(storage, prefix))) {
         storage.removeItem(prefix + name);
       }
-      return;
+      if (journal) {
+        journal.forgetAll();
+      }
+      return [];
     case "put_aside": {
       // Never drop an unreadable draft: copy it aside first, then remove it.
       if (key === null) {
-        return;
+        return [];
       }
       const text = storage.getItem(prefix + key);
       if (text === null) {
-        return;
+        return [];
       }
-      let aside = PUT_ASIDE_PREFIX + stamp() + ":" + key;
-      for (let n = 1; storage.getItem(aside) !== null; n += 1) {
-        aside = PUT_ASIDE_PREFIX + stamp() + "." + n + ":" + key;
-      }
-      storage.setItem(aside, text);
+      keepAside(storage, key, text);
       storage.removeItem(prefix + key);
-      return;
+      return [];
+    }
+    case "keep_aside": {
+      // A copy only: the draft stays (a part of it could not be shown). Once:
+      // the same draft is announced again on every load until it is fixed.
+      if (key === null) {
+        return [];
+      }
+      const text = storage.getItem(prefix + key);
+      const known = names(storage, PUT_ASIDE_PREFIX).some(
+        (name) => name.endsWith(":" + key) && storage.getItem(name) === text
+      );
+      if (text !== null && !known) {
+        keepAside(storage, key, text);
+      }
+      return [];
     }
     default:
-      return;
+      return [];
   }
 }
 
 export default {
   initialize({ model }) {
     const prefix = model.get("namespace") || "advocacy-lab:drafts:";
+    const journalPrefix = model.get("journal_prefix") || "advocacy-lab:journal:";
     const opened = openStorage();
     const storage = opened.storage;
+    const journal = storage ? new Journal(storage, journalPrefix, prefix) : null;
     let stored = {};
+    let entries = [];
     let problem = opened.problem;
     let detail = opened.detail;
     if (storage) {
       try {
         stored = readAll(storage, prefix);
+        entries = journal.all();
       } catch (error) {
         problem = "unreadable";
         detail = errorText(error);
@@ -134,34 +520,229 @@ export default {
       model.set("problem", problem);
       model.set("problem_detail", detail);
       model.set("stored", stored);
+      model.set("journal", entries);
       model.set("loaded", true);
       model.save_changes();
     } catch (error) {
       console.error("advocacy-lab drafts: could not report saved drafts", error);
     }
 
+    const send = (msg) => {
+      try {
+        model.send(msg);
+      } catch (_) {
+        // the kernel is gone; the connection watch tells the learner
+      }
+    };
+    const reportError = (error, msg) => {
+      send({
+        op: "error",
+        kind: errorKind(error),
+        key: typeof msg.key === "string" ? msg.key : null,
+        action: msg.op,
+        message: errorText(error),
+      });
+    };
+
     const onMessage = (msg) => {
       if (!msg || typeof msg !== "object" || typeof msg.op !== "string") {
         return;
       }
       if (!storage) {
-        model.send({ op: "error", kind: "unavailable", key: msg.key || null, action: msg.op, message: detail });
+        send({ op: "error", kind: "unavailable", key: msg.key || null, action: msg.op, message: detail });
         return;
       }
       try {
-        handle(storage, prefix, msg);
+        const conflicts = handle(storage, prefix, journal, msg);
+        if (conflicts.length) {
+          send({ op: "conflict", key: msg.key, conflicts });
+        }
       } catch (error) {
-        model.send({
-          op: "error",
-          kind: errorKind(error),
-          key: typeof msg.key === "string" ? msg.key : null,
-          action: msg.op,
-          message: errorText(error),
-        });
+        reportError(error, msg);
       }
     };
     model.on("msg:custom", onMessage);
-    return () => model.off("msg:custom", onMessage);
+
+    const cleanups = [() => model.off("msg:custom", onMessage)];
+    const listen = (target, type, fn, options) => {
+      if (target && typeof target.addEventListener === "function") {
+        target.addEventListener(type, fn, options);
+        cleanups.push(() => target.removeEventListener(type, fn, options));
+      }
+    };
+    const fields = () => model.get("fields") || {};
+    const specOf = (root) => {
+      const fieldId = root ? fieldIdOf(root) : null;
+      const spec = fieldId ? fields()[fieldId] : null;
+      return spec && validPath(spec.path) && typeof spec.key === "string" ? { fieldId, spec } : null;
+    };
+
+    if (journal && typeof document !== "undefined") {
+      // What a text field showed before the learner's first keystroke: if the
+      // stored draft holds something else by the time this is merged, another
+      // tab wrote there too, and both texts are kept.
+      const before = new Map();
+      listen(document, "beforeinput", (event) => {
+        const found = specOf(fieldRoot(event.target));
+        if (found && found.spec.kind === "text" && typeof event.target.value === "string" && !before.has(found.fieldId)) {
+          before.set(found.fieldId, event.target.value);
+        }
+      }, true);
+      const record = (event) => {
+        const root = fieldRoot(event.target);
+        const found = specOf(root);
+        if (!found) {
+          return;
+        }
+        const reading = fieldReading(found.spec, root, event.target);
+        if (reading === null) {
+          return;
+        }
+        const entry = { key: found.spec.key, path: found.spec.path, ...reading, at: Date.now() };
+        if (reading.op === "set" && found.spec.kind === "text") {
+          if (before.has(found.fieldId)) {
+            entry.base = before.get(found.fieldId);
+          } else {
+            const saved = parseRecord(storage.getItem(prefix + found.spec.key));
+            const current = saved ? valueAt(saved.data, found.spec.path) : { found: false };
+            if (current.found) {
+              entry.base = current.value;
+            }
+          }
+        }
+        try {
+          journal.write(found.fieldId, entry);
+        } catch (error) {
+          reportError(error, { op: "journal", key: found.spec.key });
+        }
+        before.delete(found.fieldId);
+      };
+      listen(document, "input", record, true);
+      listen(document, "change", record, true);
+
+      // Another tab wrote a draft this page shows: what it saved may settle
+      // this page's entries, and the learner hears that the module is open twice.
+      const told = new Set();
+      listen(globalThis, "storage", (event) => {
+        if (!event || typeof event.key !== "string" || !event.key.startsWith(prefix)) {
+          return;
+        }
+        const key = event.key.slice(prefix.length);
+        const shown = Object.values(fields()).some((spec) => spec && spec.key === key);
+        if (!shown) {
+          return;
+        }
+        try {
+          journal.settle(key);
+        } catch (_) {
+          // settled on the next save instead
+        }
+        if (!told.has(key)) {
+          told.add(key);
+          send({ op: "other_tab", key });
+        }
+      });
+
+      // Back in touch with a kernel that lived through the outage: hand it what
+      // was typed meanwhile (its widgets may not have heard).
+      listen(globalThis, "advocacy-lab:connection", (event) => {
+        if (event && event.detail && event.detail.state === "ok" && event.detail.was !== "ok") {
+          const own = journal.own();
+          if (own.length) {
+            send({ op: "journal", entries: own });
+          }
+        }
+      });
+
+      const alive = setInterval(() => {
+        try {
+          journal.markAlive();
+        } catch (_) {
+          // storage full: the next write reports it
+        }
+      }, JOURNAL_REFRESH_MS);
+      cleanups.push(() => clearInterval(alive));
+      listen(globalThis, "pagehide", () => {
+        try {
+          journal.markAlive(true);
+        } catch (_) {
+          // nothing to do on the way out
+        }
+      });
+
+      // Cap what one field can hold (the kernel checks at most this much).
+      const cap = () => {
+        const max = model.get("max_chars");
+        if (typeof max === "number" && max > 0) {
+          for (const input of textInputs(document)) {
+            input.setAttribute("maxlength", String(max));
+          }
+        }
+      };
+      cap();
+      if (typeof MutationObserver === "function" && document.body) {
+        let queued = false;
+        const observer = new MutationObserver(() => {
+          if (!queued) {
+            queued = true;
+            setTimeout(() => {
+              queued = false;
+              cap();
+            }, 0);
+          }
+        });
+        observer.observe(document.body, { childList: true, subtree: true });
+        cleanups.push(() => observer.disconnect());
+      }
+
+      // A download link names the fields it was built from; a click before the
+      // kernel has caught up with the last keystroke waits for the new link.
+      const stale = (link) => {
+        let built;
+        try {
+          built = JSON.parse(link.getAttribute("data-al-built-from"));
+        } catch (_) {
+          return false;
+        }
+        if (!isObject(built)) {
+          return false;
+        }
+        return Object.entries(built).some(([fieldId, value]) => {
+          const root = fieldElement(fieldId);
+          const input = root ? root.querySelector("textarea, input") : null;
+          return input !== null && typeof input.value === "string" && input.value !== value;
+        });
+      };
+      listen(document, "click", (event) => {
+        const link = event.target && typeof event.target.closest === "function"
+          ? event.target.closest("a[data-al-built-from]")
+          : null;
+        if (!link || link.dataset.alChecked === "1" || !stale(link)) {
+          return;
+        }
+        event.preventDefault();
+        event.stopPropagation();
+        const holder = link.parentElement ? link.parentElement.closest("[class*='widget-html']") || link.parentElement : null;
+        const started = Date.now();
+        const retry = () => {
+          const current = (holder && holder.querySelector("a[data-al-built-from]")) || link;
+          if (!stale(current) || Date.now() - started > DOWNLOAD_WAIT_MS) {
+            current.dataset.alChecked = "1";
+            current.click();
+            delete current.dataset.alChecked;
+            return;
+          }
+          setTimeout(retry, 150);
+        };
+        setTimeout(retry, 150);
+      }, true);
+    }
+
+    return () => {
+      for (const cleanup of cleanups) {
+        cleanup();
+      }
+    };
   },
 
   render({ el }) {

@@ -28,18 +28,27 @@ import anywidget
 import ipywidgets as widgets
 import traitlets
 
+from advocacy_lab.core.catalogue import text, texts
 from advocacy_lab.core.drafts import (
     DraftStore,
     FileDraftStore,
     MemoryDraftStore,
+    apply_changes,
+    apply_journal,
     decode_record,
+    diff_changes,
+    encode_record,
+    journal_entry_problem,
+    merge_change_lists,
     record_to_json,
     validate_key,
 )
+from advocacy_lab.core.text import MAX_FIELD_CHARS
 
 log = logging.getLogger(__name__)
 
 NAMESPACE = "advocacy-lab:drafts:"
+JOURNAL_PREFIX = "advocacy-lab:journal:"
 STORE_ENV = "ADVOCACY_LAB_DRAFT_STORE"
 
 # Set in every kernel Voila starts (voila/handler.py, voila/voila_kernel_manager.py
@@ -97,6 +106,14 @@ class BrowserStorage(anywidget.AnyWidget):
     available = traitlets.Bool(False).tag(sync=True)
     problem = traitlets.Unicode("").tag(sync=True)
     problem_detail = traitlets.Unicode("").tag(sync=True)
+    # The page's journal (see browser_store.js): where it is kept, the fields
+    # it watches (field id -> {"key", "name", "path", "kind", ...}), and every
+    # entry found on load (browser -> kernel).
+    journal_prefix = traitlets.Unicode(JOURNAL_PREFIX).tag(sync=True)
+    fields = traitlets.Dict().tag(sync=True)
+    journal = traitlets.List().tag(sync=True)
+    #: The longest text a field takes (the page sets it as maxlength).
+    max_chars = traitlets.Int(MAX_FIELD_CHARS).tag(sync=True)
 
 
 class _WaitsForPage:
@@ -135,11 +152,19 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
     """Drafts kept in the learner's browser (localStorage), for Voila.
 
     The kernel cannot read localStorage, so the browser sends every saved
-    draft once, on start (see ``BrowserStorage``). Until then ``load`` finds
+    draft once, on start (see ``BrowserStorage``), with the page journals'
+    entries, which are merged over the drafts (what was typed while the
+    kernel or the server was gone comes back). Until then ``load`` finds
     nothing and changes wait in a queue; ``when_ready`` runs a callback once
     the drafts have arrived. Changes go to the browser as custom messages,
-    sent only once the browser has answered. ``widget`` must be displayed
-    (``DraftKeeper`` does that; its view is empty).
+    sent only once the browser has answered; ``update`` sends only the
+    changed fields, which the browser merges over the record it holds, so
+    two tabs of one module keep each other's text. ``widget`` must be
+    displayed (``DraftKeeper`` does that; its view is empty).
+
+    Listeners (``add_listener``) hear ``("conflict", {"key", "path", "other"})``
+    when a text written elsewhere was kept aside, ``("restored", {"keys"})``
+    when a journal changed drafts after the start, and ``("other_tab", {"key"})``.
     """
 
     # Plain-language note for the learner ("" when all is well).
@@ -151,7 +176,10 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
         self.widget = BrowserStorage(namespace=namespace)
         self._touched: set[str] = set()  # changed here: the browser's older copy must not win
         self._cleared = False
+        self._absorbed = False
         self._queue: list[dict[str, Any]] = []
+        self._pending: dict[str, list[dict[str, Any]]] = {}  # field changes made before the browser answered
+        self._listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self._init_waiting()
         self.widget.observe(self._on_browser_state, names=["loaded", "stored"])
         self.widget.on_msg(self._on_browser_message)
@@ -161,17 +189,45 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
         key = validate_key(key)
         super().save(key, data)
         self._touched.add(key)
+        self._pending.pop(key, None)  # a whole record replaces any field changes
         self._send({"op": "save", "key": key, "value": record_to_json(self._records[key])})
+
+    def update(self, key: str, data: Mapping[str, Any], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Save the changed fields: the browser merges them over the record it holds.
+
+        Conflicts with another tab's text are found by the browser, which keeps
+        the other text aside and says so (a "conflict" event); none are returned.
+        """
+        key = validate_key(key)
+        encode_record(data)  # the same checks and errors as save()
+        current = self._records.get(key)
+        merged = apply_changes(current["data"], changes)[0] if current is not None else dict(data)
+        self._records[key] = encode_record(merged)
+        self._touched.add(key)
+        if not self.widget.loaded:
+            self._pending[key] = merge_change_lists(self._pending.get(key, []), list(changes))
+        self._send(
+            {"op": "save", "key": key, "value": record_to_json(self._records[key]), "changes": list(changes)}
+        )
+        return []
+
+    def keep_aside(self, key: str) -> None:
+        """Keep a copy of the stored draft aside in the browser (the draft stays)."""
+        key = validate_key(key)
+        super().keep_aside(key)
+        self._send({"op": "keep_aside", "key": key})
 
     def delete(self, key: str) -> None:
         key = validate_key(key)
         super().delete(key)
         self._touched.add(key)
+        self._pending.pop(key, None)
         self._send({"op": "delete", "key": key})
 
     def clear(self) -> None:
         super().clear()
         self._cleared = True
+        self._pending.clear()
         self._send({"op": "clear"})
 
     def describe(self) -> str:
@@ -181,33 +237,96 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
             return "Your work cannot be saved in this browser."
         return "Your work is saved in this browser as you type. It stays on this device, not on the server."
 
+    def declare_fields(self, specs: Mapping[str, Mapping[str, Any]]) -> None:
+        """Tell the page which fields to keep in its journal (field id -> spec)."""
+        self.widget.fields = {**self.widget.fields, **{k: dict(v) for k, v in specs.items()}}
+
+    def add_listener(self, callback: Callable[[str, dict[str, Any]], None]) -> None:
+        self._listeners.append(callback)
+
+    def _tell(self, event: str, info: dict[str, Any]) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(event, info)
+            except Exception:  # noqa: BLE001 - one failing listener must not stop the others
+                log.exception("drafts listener failed on %s", event)
+
     # -- browser -> kernel -------------------------------------------------
     def _on_browser_state(self, change: Any) -> None:
-        if not self.widget.loaded:
+        if not self.widget.loaded or self._absorbed:
             return
+        self._absorbed = True
         self._absorb(self.widget.stored)
         if self.widget.problem in _BROWSER_PROBLEMS:
             self.notice = _BROWSER_PROBLEMS[self.widget.problem]
         queue, self._queue = self._queue, []
+        browser_data = {key: copy.deepcopy(rec["data"]) for key, rec in self._browser_records.items()}
+        pending, self._pending = self._pending, {}
+        # What the page journaled (earlier pages, an outage), then what was
+        # changed here before the page answered, over what the browser holds.
+        merged, _changes, conflicts = apply_journal(browser_data, self._valid_journal(self.widget.journal))
+        combined = {**browser_data, **merged}
+        for key, changes in pending.items():
+            combined[key] = apply_changes(combined.get(key, {}), changes)[0]
         for msg in queue:
+            if msg["op"] == "save" and msg.get("key") in pending:
+                continue  # sent below, merged with the journal
             self._send(msg)
+        self._keep_aside_before(conflicts, browser_data)
+        for key in sorted(set(merged) | set(pending)):
+            if key in self._touched and key not in pending and key not in self._records:
+                continue  # deleted ("Start over") here meanwhile
+            if key in self._touched and key not in pending and key in self._records:
+                continue  # saved whole here meanwhile: that save wins
+            self._records[key] = encode_record(combined[key])
+            changes = diff_changes(browser_data.get(key, {}), combined[key])
+            if changes:
+                self._send(
+                    {"op": "save", "key": key, "value": record_to_json(self._records[key]), "changes": changes}
+                )
+        self._tell_conflicts(conflicts)
         self._run_ready_callbacks()
 
+    def _valid_journal(self, entries: Any) -> list[dict[str, Any]]:
+        valid = []
+        for entry in entries if isinstance(entries, list) else []:
+            problem = journal_entry_problem(entry)
+            if problem is None:
+                valid.append(entry)
+            else:
+                log.warning("journal entry from the page ignored: %s", problem)
+        return valid
+
+    def _keep_aside_before(self, conflicts: list[dict[str, Any]], held: Mapping[str, Any]) -> None:
+        """A copy of each draft whose text is about to be overwritten, before it is."""
+        for key in sorted({c["key"] for c in conflicts}):
+            if key in held:
+                self._send({"op": "keep_aside", "key": key})
+
+    def _tell_conflicts(self, conflicts: list[dict[str, Any]]) -> None:
+        for conflict in conflicts:
+            self._tell("conflict", {"key": conflict["key"], "path": conflict["path"], "other": conflict["other"]})
+
     def _absorb(self, stored: Mapping[str, Any]) -> None:
+        self._browser_records: dict[str, dict[str, Any]] = {}
         if self._cleared:
             return
         unreadable = []
         for key, text in stored.items():
-            if key in self._touched:
-                continue
             try:
                 validate_key(key)
-                self._records[key] = decode_record(text)
+                record = decode_record(text)
             except (ValueError, RecursionError, TypeError):
+                if key in self._touched:
+                    continue
                 log.warning("draft %r in the browser could not be read; putting it aside", key)
                 unreadable.append(key)
                 self._touched.add(key)
                 self._send({"op": "put_aside", "key": key})
+                continue
+            self._browser_records[key] = record
+            if key not in self._touched:
+                self._records[key] = record
         if unreadable:
             self.notice = (
                 "Some of the work saved in this browser could not be read, so it was put aside "
@@ -216,16 +335,47 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
             )
 
     def _on_browser_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, Mapping) or content.get("op") != "error":
+        if not isinstance(content, Mapping):
+            return
+        op = content.get("op")
+        if op == "conflict":
+            key = content.get("key")
+            for conflict in content.get("conflicts") or ():
+                if isinstance(conflict, Mapping) and isinstance(conflict.get("other"), str):
+                    self._tell("conflict", {"key": key, "path": conflict.get("path"), "other": conflict["other"]})
+            return
+        if op == "other_tab":
+            self._tell("other_tab", {"key": content.get("key")})
+            return
+        if op == "journal":
+            self._on_late_journal(content.get("entries"))
+            return
+        if op != "error":
             return
         kind = content.get("kind")
         log.warning("browser draft store: %s (%s)", kind, content.get("message"))
         self.notice = _BROWSER_PROBLEMS.get(kind, _BROWSER_PROBLEMS["error"])
 
+    def _on_late_journal(self, entries: Any) -> None:
+        """The page is back in touch after an outage: take in what it kept meanwhile."""
+        if not self.widget.loaded:
+            return
+        current = {key: copy.deepcopy(rec["data"]) for key, rec in self._records.items()}
+        merged, changes, conflicts = apply_journal(current, self._valid_journal(entries))
+        self._keep_aside_before(conflicts, current)
+        for key, data in merged.items():
+            self._records[key] = encode_record(data)
+            self._touched.add(key)
+            self._send({"op": "save", "key": key, "value": record_to_json(self._records[key]), "changes": changes[key]})
+        self._tell_conflicts(conflicts)
+        if merged:
+            self._tell("restored", {"keys": sorted(merged)})
+
     # -- kernel -> browser -------------------------------------------------
     def _send(self, msg: dict[str, Any]) -> None:
         # Before the browser has answered, a message could be lost (the page may
-        # not be connected yet), so it waits; the newest save of a key wins.
+        # not be connected yet), so it waits; the newest save of a key wins
+        # (field changes are kept in _pending and merged when the page answers).
         if not self.widget.loaded:
             if msg["op"] in ("save", "delete"):
                 self._queue = [m for m in self._queue if m.get("key") != msg["key"]]
@@ -286,6 +436,47 @@ class VoilaFileDraftStore(_WaitsForPage, FileDraftStore):
 
 
 # --------------------------------------------------------------------------
+# The connection watch.
+# --------------------------------------------------------------------------
+
+class ConnectionWatch(anywidget.AnyWidget):
+    """Tells the learner, on the page itself, when the kernel can no longer be reached.
+
+    The page script (connection.js) sends ``{"op": "ping"}`` every
+    ``ping_every_ms``; this kernel answers ``{"op": "pong"}``. A ping left
+    unanswered makes the page ask the server about its kernel: when the
+    server cannot be reached, or the kernel is gone or idle yet silent (killed
+    and restarted), the page shows a banner in the learner's language
+    (``texts``, sent while the kernel was alive) with what to do, hides the
+    "saved" line and, once the server answers again, offers a reload. The
+    drafts page script keeps what is typed meanwhile (browser_store.js).
+    Its view is empty; the banner is drawn by the page, as the kernel may be gone.
+    """
+
+    _esm = Path(__file__).with_name("connection.js")
+    _css = Path(__file__).with_name("course.css")
+
+    texts = traitlets.Dict().tag(sync=True)
+    ping_every_ms = traitlets.Int(2000).tag(sync=True)
+    #: Unanswered this long, the page asks the server how its kernel is.
+    probe_after_ms = traitlets.Int(5000).tag(sync=True)
+    #: Unanswered this long while the kernel is not busy: lost (a busy kernel
+    #: may take a few seconds over a long check).
+    lost_after_ms = traitlets.Int(10000).tag(sync=True)
+    #: Unanswered this long even while the server says the kernel is busy: lost.
+    busy_lost_after_ms = traitlets.Int(60000).tag(sync=True)
+
+    def __init__(self, lang: str = "en", **kwargs: Any) -> None:
+        super().__init__(texts=texts("connection", lang), **kwargs)
+        self.on_msg(self._on_page_message)
+
+    def _on_page_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, Mapping) and content.get("op") == "ping":
+            n = content.get("n")
+            self.send({"op": "pong", "n": n if isinstance(n, int) and not isinstance(n, bool) else None})
+
+
+# --------------------------------------------------------------------------
 # Choosing a store.
 # --------------------------------------------------------------------------
 
@@ -316,9 +507,24 @@ class DraftKeeper(widgets.VBox):
 
     Display it near the components: it shows where the work is saved, any
     problem in plain language, and a "Start over" button that asks first.
+    Only the fields that changed are saved (``store.update``), so another tab
+    of the same module keeps its text; a text written over elsewhere is kept
+    aside and shown. With a store that keeps a page journal (the browser
+    store) it also tells the page which fields to journal, and shows the
+    connection watch (``ConnectionWatch``).
     """
 
-    def __init__(self, components: tuple[Any, ...] | list[Any], store: DraftStore, **kwargs: Any) -> None:
+    #: Conflicts shown at once (the newest); each is also kept in the store.
+    MAX_CONFLICTS_SHOWN = 3
+
+    def __init__(
+        self,
+        components: tuple[Any, ...] | list[Any],
+        store: DraftStore,
+        *,
+        lang: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         components = tuple(components)
         if not components:
@@ -347,9 +553,16 @@ class DraftKeeper(widgets.VBox):
         self._keys = tuple(component.draft_key for component in components)
         # What "Start over" goes back to: each component as it was built.
         self._blank = {key: copy.deepcopy(dict(c.value)) for key, c in zip(self._keys, components)}
+        # Each draft as last saved or restored: what a change is measured from
+        # (after a failed save the component is ahead of the store).
+        self._saved = copy.deepcopy(self._blank)
         self._quiet = 0
         self._problem = ""  # latest save/restore problem, in plain language
         self._message = ""  # latest action ("Your drafts were cleared.")
+        self._lang = lang or str(getattr(components[0], "lang", "") or "en")
+        self._dropped: list[str] = []  # labels of restored parts that did not fit their field
+        self._other_tab = False
+        self._conflicts: list[tuple[str, str]] = []  # (part, the other text), newest last
 
         self._status = widgets.HTML()
         self._status.add_class("al-drafts-status")
@@ -378,6 +591,19 @@ class DraftKeeper(widgets.VBox):
         store_widget = getattr(store, "widget", None)
         if isinstance(store_widget, widgets.Widget):
             children.append(store_widget)  # its view is empty; it must be on the page to reach the browser
+        self.watch: ConnectionWatch | None = None
+        declare_fields = getattr(store, "declare_fields", None)
+        if callable(declare_fields):
+            # The page journals these fields itself, so it can say "keep typing"
+            # when the kernel is gone: hence the watch, with this store only.
+            specs: dict[str, Any] = {}
+            for component in components:
+                field_specs = getattr(component, "field_specs", None)
+                if callable(field_specs):
+                    specs.update(field_specs())
+            declare_fields(specs)
+            self.watch = ConnectionWatch(lang=self._lang)
+            children.append(self.watch)
         self.children = children
         self.add_class("al-drafts")
 
@@ -385,6 +611,9 @@ class DraftKeeper(widgets.VBox):
             component.observe(self._on_value_change, names="value")
         if isinstance(store, traitlets.HasTraits) and store.has_trait("notice"):
             store.observe(lambda _change: self._refresh(), names="notice")
+        add_listener = getattr(store, "add_listener", None)
+        if callable(add_listener):
+            add_listener(self._on_store_event)
 
         when_ready = getattr(store, "when_ready", None)
         if callable(when_ready):
@@ -447,6 +676,7 @@ class DraftKeeper(widgets.VBox):
                 failed.append(_label(component))
             with self._quietly():
                 component.value = copy.deepcopy(self._blank[key])
+            self._saved[key] = copy.deepcopy(dict(component.value))
         if failed:
             self._problem = f"Some saved work could not be cleared ({', '.join(failed)}). Try again."
         else:
@@ -472,9 +702,11 @@ class DraftKeeper(widgets.VBox):
         self._restore_all()
         self._refresh()
 
-    def _restore_all(self) -> None:
+    def _restore_all(self, keys: Any = None) -> None:
         problems = []
         for key, component in zip(self._keys, self._components):
+            if keys is not None and key not in keys:
+                continue
             try:
                 saved = self._store.load(key)
             except Exception:  # noqa: BLE001 - an unreadable store must not break the page
@@ -489,11 +721,64 @@ class DraftKeeper(widgets.VBox):
             except Exception:  # noqa: BLE001
                 log.exception("could not restore draft %r", key)
                 problems.append(_label(component))
+                continue
+            self._saved[key] = copy.deepcopy(dict(component.value))
+            self._announce_dropped(key, component)
         if problems:
             self._problem = (
                 f"Your saved work could not be put back in: {', '.join(problems)}. "
                 "It is still saved until you change that exercise."
             )
+
+    def _announce_dropped(self, key: str, component: Any) -> None:
+        """A restored part that did not fit its field: say so, and keep the draft as it was aside.
+
+        The stored draft keeps that part too: only changed fields are saved,
+        so it is written over only once the learner changes that field.
+        """
+        dropped = list(getattr(component, "dropped_fields", ()) or ())
+        if not dropped:
+            return
+        field_label = getattr(component, "field_label", None)
+        fields = {f.name: f for f in getattr(component, "field_declarations", ())}
+        for name in dropped:
+            label = (
+                field_label(fields[name].path) if callable(field_label) and name in fields else f"{_label(component)} ({name})"
+            )
+            if label not in self._dropped:
+                self._dropped.append(label)
+        keep_aside = getattr(self._store, "keep_aside", None)
+        if callable(keep_aside):
+            try:
+                keep_aside(key)
+            except Exception:  # noqa: BLE001 - the draft itself stays where it is
+                log.exception("could not keep draft %r aside", key)
+
+    def _on_store_event(self, event: str, info: Mapping[str, Any]) -> None:
+        if event == "conflict":
+            self._add_conflict(info.get("key"), info.get("path"), info.get("other"))
+        elif event == "other_tab" and info.get("key") in self._keys:
+            self._other_tab = True
+        elif event == "restored":
+            self._restore_all(set(info.get("keys") or ()))
+        self._refresh()
+
+    def _add_conflict(self, key: Any, path: Any, other: Any) -> None:
+        if not isinstance(other, str) or not other.strip():
+            return
+        component = next((c for k, c in zip(self._keys, self._components) if k == key), None)
+        field_label = getattr(component, "field_label", None)
+        if component is not None and callable(field_label) and isinstance(path, (list, tuple)):
+            part = field_label(path)
+        elif isinstance(path, (list, tuple)) and path:
+            part = str(path[-1])
+        else:
+            part = str(key)
+        entry = (part, other)
+        if entry in self._conflicts:
+            self._conflicts.remove(entry)
+        self._conflicts.append(entry)
+        del self._conflicts[: -self.MAX_CONFLICTS_SHOWN]
 
     def _on_value_change(self, change: Mapping[str, Any]) -> None:
         if self._quiet:
@@ -501,8 +786,16 @@ class DraftKeeper(widgets.VBox):
         component = change["owner"]
         key = next(k for k, c in zip(self._keys, self._components) if c is component)
         self._message = ""
+        update = getattr(self._store, "update", None)
         try:
-            self._store.save(key, change["new"])
+            if callable(update):
+                # Only the fields that changed: another tab's text in the others stays.
+                changes = diff_changes(self._saved[key], change["new"])
+                for conflict in update(key, change["new"], changes) or ():
+                    self._add_conflict(key, conflict.get("path"), conflict.get("other"))
+            else:
+                self._store.save(key, change["new"])
+            self._saved[key] = copy.deepcopy(dict(change["new"]))
         except ValueError as exc:
             self._problem = f"Your latest change to {_label(component)} could not be saved: {exc}"
         except OSError as exc:
@@ -518,31 +811,55 @@ class DraftKeeper(widgets.VBox):
     # -- display --------------------------------------------------------------
     def _status_text(self) -> str:
         describe = getattr(self._store, "describe", None)
-        text = describe() if callable(describe) else "Your work is saved as you type."
-        return f"{text} {self._message}".strip()
+        where = describe() if callable(describe) else "Your work is saved as you type."
+        return f"{where} {self._message}".strip()
+
+    def _notes(self) -> list[str]:
+        notes = [getattr(self._store, "notice", "") or "", self._problem]
+        if self._dropped:
+            notes.append(text("drafts.field_dropped", self._lang, parts=", ".join(self._dropped)))
+        if self._other_tab:
+            notes.append(text("drafts.other_tab", self._lang))
+        return [n for n in notes if n]
+
+    def _conflict_notes(self) -> list[tuple[str, str]]:
+        return [(text("drafts.conflict", self._lang, part=part), other) for part, other in self._conflicts]
 
     def _notice_text(self) -> str:
-        parts = [getattr(self._store, "notice", "") or "", self._problem]
-        return " ".join(p for p in parts if p)
+        parts = self._notes()
+        for sentence, other in self._conflict_notes():
+            parts += [sentence, other]
+        return " ".join(parts)
 
     def _refresh(self) -> None:
         status = html.escape(self._status_text())
         self._status.value = f'<p class="al-drafts-status-text" role="status">{status}</p>'
-        notice = self._notice_text()
-        self._notice.value = (
-            f'<p class="al-drafts-notice-text" role="alert"><strong>Please note:</strong> {html.escape(notice)}</p>'
-            if notice
-            else ""
-        )
+        notes = self._notes()
+        conflicts = self._conflict_notes()
+        if not (notes or conflicts):
+            self._notice.value = ""
+            return
+        body = ""
+        if notes:
+            body += f'<p><strong>Please note:</strong> {html.escape(" ".join(notes))}</p>'
+        for sentence, other in conflicts:
+            # The other text, as it was, to copy back: learner text, so escaped.
+            body += (
+                f'<p class="al-conflict">{html.escape(sentence)}</p>'
+                f'<blockquote class="al-kept-text">{html.escape(other)}</blockquote>'
+            )
+        self._notice.value = f'<div class="al-drafts-notice-text" role="alert">{body}</div>'
 
 
-def keep_drafts(*components: Any, store: DraftStore | None = None) -> DraftKeeper:
+def keep_drafts(*components: Any, store: DraftStore | None = None, lang: str | None = None) -> DraftKeeper:
     """Save these components' drafts as they change and bring them back on start.
 
     ``store`` defaults to the learner's browser under Voila and to a file in
-    the user's data directory elsewhere. Returns the keeper widget to display.
+    the user's data directory elsewhere. ``lang`` (default: the first
+    component's) is the language of the keeper's notes and the connection
+    banner. Returns the keeper widget to display.
     """
-    return DraftKeeper(components, store if store is not None else default_store())
+    return DraftKeeper(components, store if store is not None else default_store(), lang=lang)
 
 
 def read_all_drafts(store: DraftStore) -> dict[str, dict[str, Any]]:

@@ -5,12 +5,12 @@ show which post brought each visitor. A thin view over
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping
+from typing import Any
 
 import ipywidgets as widgets
 
 from advocacy_lab import checks
-from advocacy_lab.ui._component import LearnerComponent, str_or
+from advocacy_lab.ui._component import LearnerComponent
 
 FIELDS = ("url", "source", "medium", "campaign")
 
@@ -83,7 +83,8 @@ class TrackingLinkBuilder(LearnerComponent):
                 style={"description_width": "10em"},
             )
             box.add_class(f"al-link-{name}")
-            box.observe(self._guard(self._sync_from_children), names="value")
+            self._add_field(name, box)
+            box.observe(self._guard(self._on_input), names="value")
             self._inputs[name] = box
         self._build = widgets.Button(description=self._t["build"], button_style="primary", icon="link")
         self._build.add_class("al-link-build")
@@ -100,12 +101,12 @@ class TrackingLinkBuilder(LearnerComponent):
         self.add_class("al-tracking-link-builder")
         self._sync_from_children()
 
-    def _read_children(self) -> dict[str, Any]:
-        return {name: box.value for name, box in self._inputs.items()}
-
-    def _write_children(self, value: Mapping[str, Any]) -> None:
-        for name, box in self._inputs.items():
-            box.value = str_or(value.get(name), box.value)
+    def _on_input(self, change: Any = None) -> None:
+        self._sync_from_children()
+        # Once a result is shown, it follows what is on screen (a click may
+        # reach the kernel before the last keystroke does).
+        if self._result.value:
+            self.check()
 
     def _after_restore(self) -> None:
         # A restored draft with every part filled shows its link again.

@@ -8,14 +8,14 @@ a length bar and a copy-ready post.
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping
+from typing import Any
 
 import ipywidgets as widgets
 
 from advocacy_lab import checks
 from advocacy_lab.core.counting import prepare_counting
 from advocacy_lab.core.feedback import Feedback
-from advocacy_lab.ui._component import LearnerComponent, str_or
+from advocacy_lab.ui._component import LearnerComponent
 from advocacy_lab.ui.feedback_view import render_findings, render_status
 
 DEFAULT_PLATFORMS = ("x", "facebook", "instagram")
@@ -170,6 +170,15 @@ class MessageBuilder(LearnerComponent):
             )
             cb.add_class(f"al-platform-{pid}")
             self._platform_boxes[pid] = cb
+        for name, box in (
+            ("problem", self._problem),
+            ("solution", self._solution),
+            ("ask", self._ask),
+            ("post", self._post),
+        ):
+            self._add_field(name, box)
+        for pid, cb in self._platform_boxes.items():
+            self._add_field(f"platforms.{pid}", cb, path=("platforms",), member=pid, label=self._t["platforms"])
         self._platform_picker = widgets.HBox(
             [widgets.Label(self._t["platforms"])] + list(self._platform_boxes.values()),
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
@@ -206,26 +215,7 @@ class MessageBuilder(LearnerComponent):
         self.add_class("al-message-builder")
         self._sync_from_children()
 
-    # -- value <-> children --------------------------------------------------
-    def _read_children(self) -> dict[str, Any]:
-        return {
-            "problem": self._problem.value,
-            "solution": self._solution.value,
-            "ask": self._ask.value,
-            "post": self._post.value,
-            "platforms": self.platforms,
-        }
-
-    def _write_children(self, value: Mapping[str, Any]) -> None:
-        self._problem.value = str_or(value.get("problem"), self._problem.value)
-        self._solution.value = str_or(value.get("solution"), self._solution.value)
-        self._ask.value = str_or(value.get("ask"), self._ask.value)
-        self._post.value = str_or(value.get("post"), self._post.value)
-        chosen = value.get("platforms")
-        if isinstance(chosen, (list, tuple)):
-            for pid, cb in self._platform_boxes.items():
-                cb.value = pid in chosen
-
+    # -- value <-> children: from the fields declared above (LearnerComponent) --
     def _after_restore(self) -> None:
         # A restored (or started-over) empty post shows the invitation, not an error.
         if self._post.value:

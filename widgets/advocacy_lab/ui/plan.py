@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import json
 from typing import Any, Mapping
 
 import ipywidgets as widgets
@@ -25,8 +26,9 @@ from advocacy_lab.core.export import (
     plan_to_html,
     plan_to_markdown,
 )
+from advocacy_lab.core.drafts import field_id
 from advocacy_lab.core.plan import CampaignPlan, build_plan, load_all_drafts
-from advocacy_lab.ui._component import LearnerComponent, str_or
+from advocacy_lab.ui._component import LearnerComponent
 
 #: Largest file offered as a download link. A data: link carries the whole file
 #: (a third larger in base64) to the browser, so a runaway plan must not
@@ -115,11 +117,13 @@ class CampaignPlanView(LearnerComponent):
             value="",
             description=self._t["title_label"],
             placeholder=self._t["title_placeholder"],
-            continuous_update=False,
             style={"description_width": "initial"},
             layout=widgets.Layout(width="100%", max_width="40rem"),
         )
         self._title.add_class("al-plan-title")
+        # Counts as typed on every keystroke, Enter or not (continuous_update):
+        # the downloads carry the title on screen.
+        self._add_field("title", self._title)
         self._update = widgets.Button(
             description=self._t["update"], tooltip=self._t["update_tip"], icon="refresh"
         )
@@ -154,13 +158,6 @@ class CampaignPlanView(LearnerComponent):
             store = default_store()
         self.store = store
         self.refresh(drafts)
-
-    # -- value <-> children --------------------------------------------------
-    def _read_children(self) -> dict[str, Any]:
-        return {"title": self._title.value}
-
-    def _write_children(self, value: Mapping[str, Any]) -> None:
-        self._title.value = str_or(value.get("title"), self._title.value)
 
     def _after_restore(self) -> None:
         self._rebuild(None)
@@ -237,7 +234,11 @@ class CampaignPlanView(LearnerComponent):
                 continue
             self._downloads[fmt] = (name, content)
             uri = data_uri(content, mime)
+            # The fields this file was built from, as they were: the page holds a
+            # click until the link carries what the learner sees (browser_store.js).
+            built_from = json.dumps({field_id(self.draft_key, "title"): self._title.value}, ensure_ascii=False)
             self._links[fmt].value = (
-                f'<a class="al-download-link" download="{esc(name)}" href="{esc(uri)}">'
+                f'<a class="al-download-link" download="{esc(name)}" href="{esc(uri)}" '
+                f'data-al-built-from="{html.escape(built_from, quote=True)}">'
                 f"{html.escape(label)}</a>"
             )

@@ -6,7 +6,7 @@ rendered by the shared feedback view.
 from __future__ import annotations
 
 import html
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 import ipywidgets as widgets
 
@@ -69,6 +69,9 @@ class Quiz(LearnerComponent):
                 layout=widgets.Layout(width="auto", max_width="48em"),
             )
             radio.add_class("al-quiz-choices")
+            self._add_field(
+                f"answers.{q.id}", radio, path=("answers", q.id), label=f"{number}. {q.prompt_in(lang)}"
+            )
             radio.observe(self._guard(self._on_answer), names="value")
             feedback = widgets.HTML("")
             feedback.add_class("al-quiz-feedback")
@@ -99,23 +102,6 @@ class Quiz(LearnerComponent):
             raise ValueError(f"no question {question_id!r}; the questions are {list(self._radios)}")
         self._radios[question_id].value = choice
         return self.check()[question_id]
-
-    def _read_children(self) -> dict[str, Any]:
-        answers = {qid: r.value for qid, r in self._radios.items() if r.value is not None}
-        return {"answers": answers}
-
-    def _write_children(self, value: Mapping[str, Any]) -> None:
-        answers = value.get("answers")
-        if not isinstance(answers, Mapping):
-            return
-        for q in self._questions:
-            choice = answers.get(q.id)
-            valid = (
-                isinstance(choice, int)
-                and not isinstance(choice, bool)
-                and 0 <= choice < len(q.choices)
-            )
-            self._radios[q.id].value = choice if valid else None
 
     def _after_restore(self) -> None:
         self.check()
