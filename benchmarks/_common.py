@@ -185,7 +185,8 @@ class Server:
         plain_args: list[str] | None = None,
     ):
         """``serve_options``: keyword arguments for ``launch.serve`` (pool_sizes,
-        cull_timeout, cull_interval). ``plain_voila``: upstream ``voila`` instead,
+        cull_timeout, cull_interval, ip, learners). The URL stays loopback: with
+        ``ip="0.0.0.0"`` the server listens there too. ``plain_voila``: upstream ``voila`` instead,
         with ``plain_args`` (default: compression asked for on the command line)."""
         self.name = name
         self.root = root

@@ -19,6 +19,12 @@ devices. This module plays a learner the way the server sees one:
 5. leave like a closed tab: close the websocket and POST the shutdown request
    the page sends on unload.
 
+Each learner can speak from a source address of its own (``source_ip``, e.g.
+``learner_address(i)``: 127.0.0.10, 127.0.0.11, ...), so that the server sees a
+room of 35 as 35 clients, as on a room's wifi: the server caps kernels per
+client address, and its own loopback address 127.0.0.1 is not capped that way.
+Every address is loopback: nothing leaves the machine.
+
 ``room.py`` reads these times next to one Chromium learner's, measured in the
 same run, for what a learner's own browser adds.
 """
@@ -46,6 +52,8 @@ from tornado.websocket import websocket_connect
 CONFIG_RE = re.compile(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S)
 ASSET_PARALLEL = 6  # connections a browser opens to one host over HTTP/1.1
 CURL = shutil.which("curl")
+#: The first learner's source address; learner i speaks from 127.0.0.(10 + i).
+FIRST_LEARNER_HOST = 10
 #: The kernel websocket protocol JupyterLab's services (and so Voila's page) ask for:
 #: binary frames the server passes on without re-encoding the messages as JSON.
 WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
@@ -67,6 +75,14 @@ def _msg(msg_type: str, content: dict, channel: str, session: str, metadata: dic
         "channel": channel,
         "buffers": [],
     }
+
+
+def learner_address(index: int) -> str:
+    """The loopback source address of learner ``index`` (0-based): 127.0.0.10, 127.0.0.11, ..."""
+    host = FIRST_LEARNER_HOST + int(index)
+    if not FIRST_LEARNER_HOST <= host <= 254:
+        raise ValueError(f"learner {index}: at most {255 - FIRST_LEARNER_HOST} learners have an address of their own")
+    return f"127.0.0.{host}"
 
 
 def record_assets(browser, url: str, selector: str, timeout_ms: float) -> list[str]:
@@ -103,8 +119,10 @@ def record_assets(browser, url: str, selector: str, timeout_ms: float) -> list[s
 class ProtocolLearner:
     """One learner: page, assets, kernel websocket, widget state, optional check, leave."""
 
-    def __init__(self, base_url: str, notebook: str, assets: list[str], timeout_s: float = 120):
+    def __init__(self, base_url: str, notebook: str, assets: list[str], timeout_s: float = 120,
+                 source_ip: str | None = None):
         self.base_url = base_url.rstrip("/")
+        self.source_ip = source_ip  # the learner's own (loopback) address, None for the system's choice
         self.notebook = notebook
         self.assets = assets
         self.timeout_s = timeout_s
@@ -133,6 +151,7 @@ class ProtocolLearner:
             decompress_response=False,
             request_timeout=self.timeout_s,
             follow_redirects=False,
+            network_interface=self.source_ip,
         )
         resp = await client.fetch(req, raise_error=False)
         if resp.code >= 400 or resp.code == 599:
@@ -164,6 +183,8 @@ class ProtocolLearner:
         cmd = [CURL, "--silent", "--show-error", "--parallel", "--parallel-max", str(ASSET_PARALLEL),
                "--max-time", str(int(self.timeout_s)), "-H", "Accept-Encoding: gzip",
                "--write-out", "%{http_code} %{size_download}\\n"]
+        if self.source_ip:
+            cmd += ["--interface", self.source_ip]
         for name, value in self._cookie_header().items():
             cmd += ["-H", f"{name}: {value}"]
         for path in self.assets:
@@ -210,7 +231,8 @@ class ProtocolLearner:
     async def _connect_kernel(self) -> None:
         ws_url = self.base_url.replace("http://", "ws://", 1)
         url = f"{ws_url}/api/kernels/{self.kernel_id}/channels?session_id={self.session}"
-        req = HTTPRequest(url, headers=self._cookie_header(), request_timeout=self.timeout_s)
+        req = HTTPRequest(url, headers=self._cookie_header(), request_timeout=self.timeout_s,
+                          network_interface=self.source_ip)
         self.ws = await websocket_connect(req, max_message_size=64 * 1024 * 1024, subprotocols=[WS_PROTOCOL])
         if self.ws.selected_subprotocol != WS_PROTOCOL:
             raise RuntimeError(f"the server did not accept the {WS_PROTOCOL} websocket protocol")
@@ -309,5 +331,6 @@ class ProtocolLearner:
                 headers={"Content-Type": "application/x-www-form-urlencoded",
                          "X-XSRFToken": self.cookies["_xsrf"], **self._cookie_header()},
                 request_timeout=30,
+                network_interface=self.source_ip,
             )
             await client.fetch(req, raise_error=False)

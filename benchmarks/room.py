@@ -25,13 +25,17 @@ voila.json) on a loopback port and drives Debian's Chromium with Playwright:
    the CPU used by the server and by the load generator.
 
 Step 4 runs for each server setup given by --setups: ``default`` (voila.json:
-one preheated kernel per notebook) and ``room`` (``--pool-size
-04-campaign-message.ipynb=N``: a kernel ready for every learner of the room).
+one preheated kernel per notebook) and ``room`` (``advocacy-lab serve
+--learners N``: a kernel ready for every learner of the room on 04, and the
+kernel caps for a room of N). ``--ip 0.0.0.0`` starts both as a workshop room's
+server is started (listening on every interface); the learners still connect
+through loopback, each protocol learner from a loopback address of its own
+(127.0.0.10, 127.0.0.11, ...: the server caps kernels per client address).
 
 Results: printed, saved to benchmarks/results/room.json, and written into
 docs/performance.md between markers with the command that produced them.
 
-    .venv/bin/python benchmarks/room.py [--learners 35] [--budget 900]
+    .venv/bin/python benchmarks/room.py [--ip 0.0.0.0] [--learners 35] [--budget 900]
 """
 from __future__ import annotations
 
@@ -47,7 +51,7 @@ import time
 import traceback
 from pathlib import Path
 
-from _learner import ProtocolLearner, record_assets  # noqa: E402 - benchmarks/ is on sys.path
+from _learner import ProtocolLearner, learner_address, record_assets  # noqa: E402 - benchmarks/ is on sys.path
 from _common import (  # noqa: E402 - benchmarks/ is on sys.path when run as a script
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -201,9 +205,10 @@ async def browser_learner(browser, url: str, selector: str, timeout_s: float) ->
         return {"context": context, "error": str(exc).splitlines()[0][:200], "wall_s": time.monotonic() - t0}
 
 
-async def protocol_learner(base_url: str, assets: list[str], timeout_s: float, check: bool) -> dict:
-    """A learner in HTTP and the kernel protocol (see _learner.py); then one typed check."""
-    learner = ProtocolLearner(base_url, APP, assets, timeout_s)
+async def protocol_learner(base_url: str, assets: list[str], timeout_s: float, check: bool,
+                           source_ip: str | None = None) -> dict:
+    """A learner in HTTP and the kernel protocol (see _learner.py), from ``source_ip``; then one typed check."""
+    learner = ProtocolLearner(base_url, APP, assets, timeout_s, source_ip=source_ip)
     t0 = time.monotonic()
     try:
         out = {"learner": learner, **await learner.arrive()}
@@ -261,7 +266,9 @@ async def _learners_at_once(server_url: str, server_pid: int, assets: list[str],
             t0 = time.monotonic()
             visits = await asyncio.gather(
                 *(browser_learner(browser, url, READY_SELECTORS[APP], timeout_s) for _ in range(browsers)),
-                *(protocol_learner(server_url, assets, timeout_s, check) for _ in range(learners - browsers)),
+                # Each from a loopback address of its own: one client each, as on the room's wifi.
+                *(protocol_learner(server_url, assets, timeout_s, check, learner_address(i))
+                  for i in range(learners - browsers)),
             )
             elapsed = time.monotonic() - t0
             # Measure before closing: closed renderers take their CPU counts with them.
@@ -388,7 +395,11 @@ def markdown(r: dict) -> str:
         "",
         f"Measured {r['date']} on {r['machine']}, Voila {r['voila']}, {r['browser']}, served by "
         "`advocacy-lab serve`'s launcher with the project's `voila.json`; everything on loopback, "
-        "the load generator (Chromium and the protocol learners) runs on the same machine as the server.",
+        "the load generator (Chromium and the protocol learners) runs on the same machine as the server."
+        + (f" The servers listened on {r['ip']}, as a workshop room's does; the learners connected through "
+           "loopback, each protocol learner from a loopback address of its own (127.0.0.10, 127.0.0.11, ...), "
+           "so that the server counted them as separate clients under its per-client kernel cap."
+           if r.get("ip") else ""),
         "",
         "Command:",
         "",
@@ -528,7 +539,11 @@ def markdown(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learners", type=int, default=35)
+    parser.add_argument("--learners", type=int, default=35,
+                        help="learners of the room; the room setup is served with --learners N")
+    parser.add_argument("--ip", default=None,
+                        help="serve as a room does: 0.0.0.0 (every interface); the learners still "
+                        "connect through loopback (default: loopback only, as make start)")
     parser.add_argument("--singles", type=int, default=3, help="single-learner visits per setup and kind")
     parser.add_argument("--bursts", type=int, default=2, help="times the room arrives at once, per setup")
     parser.add_argument("--browsers", type=int, default=1,
@@ -544,6 +559,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--learners must be 1..100")
     if not 0 <= args.browsers <= args.learners:
         parser.error("--browsers must be 0..--learners")
+    if args.ip is not None:
+        import ipaddress
+
+        try:
+            bound = ipaddress.ip_address(args.ip)
+        except ValueError:
+            parser.error(f"--ip {args.ip!r} is not an IP address")
+        # The learners connect to 127.0.0.1: the server must listen there too.
+        if not (str(bound) == "0.0.0.0" or (bound.version == 4 and bound.is_loopback)):
+            parser.error("--ip must be 0.0.0.0 or a 127.x address (the learners connect through loopback)")
     budget = Budget(args.budget)
     setups = [s.strip() for s in args.setups.split(",") if s.strip()]
 
@@ -556,6 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "voila": voila.__version__,
         "learners": args.learners,
+        "ip": args.ip,
         "browsers": args.browsers,
         "bursts": args.bursts,
         "checks": args.checks,
@@ -570,10 +596,13 @@ def main(argv: list[str] | None = None) -> int:
                 if setup == "default":
                     options, serve_txt = {}, "advocacy-lab serve"
                 elif setup == "room":
-                    options = {"pool_sizes": [f"{APP}={args.learners}"]}
-                    serve_txt = f"advocacy-lab serve --pool-size {APP}={args.learners}"
+                    options = {"learners": args.learners}
+                    serve_txt = f"advocacy-lab serve --learners {args.learners}"
                 else:
                     parser.error(f"unknown setup {setup!r}")
+                if args.ip is not None:
+                    options["ip"] = args.ip
+                    serve_txt = serve_txt.replace("serve", f"serve --ip {args.ip}", 1)
                 budget.check()
                 t_server = time.monotonic()
                 server = Server(setup, ROOT, tmp, serve_options=options)
