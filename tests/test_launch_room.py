@@ -326,3 +326,21 @@ def test_welcome_when_the_laptop_has_no_network_yet(tmp_path):
     out = launch.welcome(tmp_path, 8866, "0.0.0.0", (), None, {"lo": INTERFACES["lo"]}, {"lo": True})
     assert text("serve.no_room_address") in out
     assert "█" not in out
+
+
+def test_readme_room_sizing_agrees_with_the_launcher(repo_root):
+    """The README's sizing table is what `--learners N` keeps ready and needs."""
+    import re
+
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Running a workshop room", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| (\d+) \| about ([\d.]+) GB \| about ([\d.]+) GB \|$", section, re.M)
+    assert len(rows) >= 3
+    landing, modules = launch.course_notebooks(repo_root)
+    for learners, kernels, ready, working in rows:
+        plan = launch.plan_room(int(learners), landing, modules)
+        assert int(kernels) == plan.pool_kernels, learners
+        assert ready == launch.megabytes_as_gb(plan.memory_ready_mb), learners
+        assert working == launch.megabytes_as_gb(plan.memory_working_mb), learners
+    assert f"about {launch.KERNEL_RSS_MB} MB" in section
+    assert ".venv/bin/advocacy-lab serve --ip 0.0.0.0 --learners 35" in section
