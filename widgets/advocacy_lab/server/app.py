@@ -21,7 +21,11 @@
   a time (``pool.py``): both for a room of learners arriving together;
 * the page fetches nothing from another host: ``templates/advocacy`` (shipped
   here, not installed into share/jupyter) comes first in the template search
-  path and drops the CDN links of Voila's "lab" template (see its comments).
+  path and drops the CDN links of Voila's "lab" template (see its comments);
+* every request whose ``Host`` is not one of the server's names or addresses
+  gets 403 before any route (``hosts.py``; Voila turns jupyter_server's own
+  Host check off): loopback always, and in a room (``--ip``) the machine's
+  addresses and each ``--hostname``.
 """
 from __future__ import annotations
 
