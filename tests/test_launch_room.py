@@ -233,9 +233,9 @@ def test_room_arguments_reach_the_app(tmp_path, monkeypatch):
         assert not allowlist.allows("evil.example:8866")
         # The browser opened on this laptop goes through loopback, not http://0.0.0.0:8866/.
         assert app.connection_url == "http://127.0.0.1:8866/"
-        for trait, value in (("max_kernels", plan.max_kernels), ("max_kernels_per_client", 6)):
-            if app.has_trait(trait):  # the kernel caps (issue #7, section 4) are the app's
-                assert getattr(app, trait) == value
+        # The kernel caps for the room (the app's traits, caps.py).
+        assert app.max_kernels == plan.max_kernels == plan.pool_kernels + 3 * 2 + 10
+        assert app.max_kernels_per_client == 6
     finally:
         AdvocacyVoila.clear_instance()
 
@@ -246,6 +246,8 @@ def test_a_loopback_app_allows_loopback_only(tmp_path, monkeypatch):
     app = AdvocacyVoila()
     try:
         app.initialize(launch.build_argv(8866, False, tmp_path) + ["--VoilaConfiguration.preheat_kernel=False"])
+        # Without --learners the app keeps its own default caps.
+        assert app.max_kernels == AdvocacyVoila().max_kernels
         allowlist = app.host_allowlist()
         assert not allowlist.room
         assert allowlist.allows("127.0.0.1:8866") and allowlist.allows("localhost:8866")
