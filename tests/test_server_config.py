@@ -198,6 +198,72 @@ def test_routes_landing_redirect_and_no_listing(voila_app):
     assert SafeTemplateStaticFileHandler in handler_classes
     # No execution endpoint (progressive rendering) is registered.
     assert not any("/voila/execution" in p for p in routes)
+    # No login here: /login and /logout are not served (Jupyter Server's /logout answered 500).
+    assert not any(p.startswith(("/login", "/logout")) for p in routes)
+    # The kernel websocket refuses plain GETs before they reach the kernel (routes.py).
+    from advocacy_lab.server.routes import KernelWebsocketEntry
+
+    assert routes[next(p for p in routes if p.endswith("/channels"))][1] is KernelWebsocketEntry
+
+
+# -- what one learner can make the server hold or send (issue #7, section 4) --------------
+
+
+def test_websocket_messages_are_capped_at_one_mebibyte(voila_app):
+    """Tornado's default is 10 MiB: one 9.5 MB widget update kept a kernel busy 8.4 s."""
+    assert CONFIG["Voila"]["tornado_settings"]["websocket_max_message_size"] == 1024 * 1024
+    app = tornado.web.Application(**voila_app.init_settings())
+    # Where the kernel websocket handler reads it (WebSocketHandler.max_message_size).
+    assert app.settings["websocket_max_message_size"] == 1024 * 1024
+
+
+def test_kernel_output_goes_through_the_iopub_filter(voila_app):
+    from advocacy_lab.server.iopub import PageIopubConnection
+
+    settings = voila_app.init_settings()
+    assert settings["kernel_websocket_connection_class"] is PageIopubConnection
+
+
+def test_kernel_caps_reach_the_kernel_manager(tmp_path, monkeypatch):
+    from advocacy_lab.server.caps import KernelCapsMixin, default_max_kernels
+
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path)
+    app = AdvocacyVoila()
+    try:
+        app.initialize(launch.build_argv(9123, False, tmp_path) + [
+            "--AdvocacyVoila.max_kernels=12", "--AdvocacyVoila.max_kernels_per_client=3",
+            "--AdvocacyVoila.unconnected_timeout=45"])
+        app.init_settings()
+        km = app.kernel_manager
+        assert isinstance(km, KernelCapsMixin)
+        assert (km.max_kernels, km.max_kernels_per_client, km.unconnected_timeout) == (12, 3, 45.0)
+        # Pools are still paced, and pool kernels count in the total at their full size.
+        assert hasattr(km, "note_activity")
+        assert km.pool_target() == 0  # no notebook in the folder, so no pool
+    finally:
+        AdvocacyVoila.clear_instance()
+    defaults = AdvocacyVoila()
+    try:
+        assert defaults.max_kernels == default_max_kernels()
+        assert defaults.max_kernels_per_client == 6
+        assert 0 < defaults.unconnected_timeout < CONFIG["MappingKernelManager"]["cull_idle_timeout"]
+        assert set(defaults.uncapped_clients) == {"127.0.0.1", "::1"}
+    finally:
+        AdvocacyVoila.clear_instance()
+
+
+@pytest.mark.parametrize("arg", ["--AdvocacyVoila.max_kernels=0", "--AdvocacyVoila.max_kernels_per_client=0",
+                                 "--AdvocacyVoila.unconnected_timeout=0"])
+def test_kernel_caps_refuse_nonsense(tmp_path, monkeypatch, arg):
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path)
+    app = AdvocacyVoila()
+    try:
+        with pytest.raises(Exception, match="at least 1|above 0"):
+            app.initialize(launch.build_argv(9123, False, tmp_path) + [arg])
+    finally:
+        AdvocacyVoila.clear_instance()
 
 
 # -- the course's template: Voila's "lab" without requests to other hosts ------------------

@@ -211,6 +211,9 @@ class AdvocacyVoila(Voila):
     )
 
     max_kernels = Int(
+        # Replaced by the computed default below; a value of its own so that setting
+        # 0 is noticed (traitlets skips validating a value equal to the static default).
+        40,
         config=True,
         help="Kernels the server holds at most (caps.py): the preheated pools at their "
         "full size, plus every kernel a page load was given, plus page loads under way. "
