@@ -29,6 +29,7 @@ context variable, set for the duration of the handler's ``get``.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import html
@@ -224,6 +225,7 @@ class KernelCapsMixin:
         state = self._caps_state()
         now = IOLoop.current().time()
         owners = self._live_owners()
+        due = []
         for kernel_id, served in list(state["served"].items()):
             if kernel_id in state["connected"] or kernel_id not in owners:
                 state["served"].pop(kernel_id, None)
@@ -235,10 +237,12 @@ class KernelCapsMixin:
                 "Culling kernel %s: its page (for %s) never connected within %.0f s",
                 kernel_id, owners.get(kernel_id), self.unconnected_timeout,
             )
-            try:
-                await self.shutdown_kernel(kernel_id)
-            except Exception as exc:  # gone meanwhile: nothing left to give back
-                self.log.info("Kernel %s was already gone (%s)", kernel_id, type(exc).__name__)
+            due.append(kernel_id)
+        # Together: after a flood, one at a time would hold the memory a while longer.
+        results = await asyncio.gather(*(self.shutdown_kernel(k) for k in due), return_exceptions=True)
+        for kernel_id, result in zip(due, results):
+            if isinstance(result, Exception):  # gone meanwhile: nothing left to give back
+                self.log.info("Kernel %s was already gone (%s)", kernel_id, type(result).__name__)
 
     async def shutdown_all(self, *args, **kwargs):
         watch = self._caps_state()["watch"]
