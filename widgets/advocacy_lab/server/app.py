@@ -25,7 +25,16 @@
 * every request whose ``Host`` is not one of the server's names or addresses
   gets 403 before any route (``hosts.py``; Voila turns jupyter_server's own
   Host check off): loopback always, and in a room (``--ip``) the machine's
-  addresses and each ``--hostname``.
+  addresses and each ``--hostname``;
+* what anonymous page loads can make the server hold is capped: kernels in all
+  and per client address, answered 503 "the room is full" above a cap, and
+  kernels of pages that never open their websocket are shut down after
+  ``unconnected_timeout`` (``caps.py``); one websocket message is at most
+  1 MiB (``websocket_max_message_size`` in voila.json);
+* tracebacks and other kernel output no ``Output`` widget shows stay on the
+  server, one log line each (``iopub.py``); ``/login`` and ``/logout`` are not
+  served (no login here: a 404, where Jupyter Server's ``/logout`` answered
+  500), and every refused request writes one log line (``routes.py``).
 """
 from __future__ import annotations
 
