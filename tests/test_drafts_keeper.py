@@ -19,6 +19,7 @@ import traitlets
 from advocacy_lab.core.drafts import (
     FileDraftStore,
     MemoryDraftStore,
+    apply_changes,
     encode_record,
     record_to_json,
 )
@@ -340,7 +341,17 @@ class FakeBrowser:
             if self.quota is not None and len(msg["value"]) > self.quota:
                 store.widget._handle_custom_msg({"op": "error", "kind": "quota", "key": msg["key"]}, [])
                 return
-            self.storage[name] = msg["value"]
+            value = msg["value"]
+            if "changes" in msg and name in self.storage:
+                # As browser_store.js does: the changed fields over the record held now.
+                record = json.loads(value)
+                record["data"], conflicts = apply_changes(json.loads(self.storage[name])["data"], msg["changes"])
+                value = json.dumps(record)
+                if conflicts:
+                    self.storage["advocacy-lab:drafts-put-aside:" + msg["key"]] = self.storage[name]
+                    store.widget._handle_custom_msg({"op": "conflict", "key": msg["key"], "conflicts": [
+                        {"path": c["path"], "other": c["other"]} for c in conflicts]}, [])
+            self.storage[name] = value
         elif msg["op"] == "delete":
             self.storage.pop(name, None)
         elif msg["op"] == "clear":
@@ -414,6 +425,36 @@ def test_two_tabs_last_write_wins_nothing_lost():
     assert other.value["text"] == "other exercise"
     for text in shared.storage.values():
         assert json.loads(text)["schema_version"] == 1
+
+
+def test_two_tabs_of_one_exercise_keep_each_others_fields():
+    """Each tab saves the fields it changed; the page merges them over what it holds."""
+    from advocacy_lab.ui.message_builder import MessageBuilder
+
+    shared = FakeBrowser()
+
+    def open_builder() -> tuple[MessageBuilder, DraftKeeper]:
+        store = shared.attach(BrowserDraftStore())
+        builder = MessageBuilder()
+        keeper = keep_drafts(builder, store=store)
+        shared.start(store)
+        return builder, keeper
+
+    first, _ = open_builder()
+    second, second_keeper = open_builder()  # opened before the first tab typed anything
+    first.fields["problem"].value = "typed in the first tab"
+    second.fields["ask"].value = "typed in the second tab"
+    reloaded, _ = open_builder()
+    assert reloaded.fields["problem"].value == "typed in the first tab"  # not written over with ""
+    assert reloaded.fields["ask"].value == "typed in the second tab"
+    assert second_keeper.notice == ""  # different fields: nothing to say
+
+    first.fields["post"].value = "the first tab's post"
+    second.fields["post"].value = "the second tab's post"  # the same field, later
+    assert open_builder()[0].fields["post"].value == "the second tab's post"
+    assert "the first tab's post" in second_keeper.notice and "Your post" in second_keeper.notice
+    aside = json.loads(shared.storage["advocacy-lab:drafts-put-aside:" + second.draft_key])
+    assert aside["data"]["post"] == "the first tab's post"
 
 
 def test_unreadable_browser_draft_is_put_aside_with_a_notice():

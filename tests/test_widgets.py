@@ -248,6 +248,35 @@ def test_tracking_link_builder(monkeypatch):
     assert restored.value["note"] == "kept"
 
 
+def test_tracking_link_builder_result_follows_what_is_on_screen():
+    """Once built, the link follows every keystroke: a click may reach the kernel first."""
+    builder = TrackingLinkBuilder()
+    for name, value in (("url", "https://example.org/petition"), ("source", "facebook"),
+                        ("medium", "social"), ("campaign", "clean-air")):
+        builder.fields[name].value = value
+        assert builder.fields[name].continuous_update is True
+    assert one(builder, "al-link-result").value == ""  # nothing shown before the click
+    one(builder, "al-link-build").click()
+    assert "utm_campaign=clean-air" in builder.link
+    builder.fields["campaign"].value = "clean-air-2026"
+    assert "utm_campaign=clean-air-2026" in builder.link
+    assert "clean-air-2026" in one(builder, "al-link-result").value
+
+
+def test_every_learner_field_is_declared_once_with_its_identity(builder):
+    quiz = Quiz()
+    for component in (builder, TrackingLinkBuilder(), quiz):
+        declared = component.fields
+        assert declared, type(component).__name__
+        for name, widget in declared.items():
+            assert "al-field" in widget._dom_classes
+            assert [c for c in widget._dom_classes if c.startswith("al-fid-")] == [
+                "al-fid-" + (component.draft_key + "#" + name).replace("/", "%2F").replace("#", "%23")
+            ]
+    assert one(builder, "al-post-text") is builder.fields["post"]
+    assert set(quiz.fields) == {f"answers.{q.id}" for q in quiz.questions}
+
+
 def test_tracking_link_builder_bad_url_shows_the_problem():
     lb = TrackingLinkBuilder()
     one(lb, "al-link-url").value = "not a url"
