@@ -623,13 +623,21 @@ def test_an_open_page_keeps_its_journal_until_a_saved_draft_holds_it(tmp_path):
         "op": "save", "key": BUILDER, "value": rec({"post": "typed in the first tab"}),
     }}], close=False)
     assert journals(other["storage"]) == journals(first["storage"])  # the first page's, untouched
-    # ...until the first page itself sees the draft saved elsewhere (a "storage" event).
+    # ...until the first page itself sees the draft saved elsewhere (a "storage"
+    # event), e.g. by the plan page folding its journal in: nothing new to say.
     settled = run_page(tmp_path, fields=specs, steps=[
         typed,
         {"do": "other_tab_saves", "key": BUILDER, "value": rec({"post": "typed in the first tab"})},
     ], close=False)
     assert journals(settled["storage"]) == []
-    assert settled["sent"] == [{"op": "other_tab", "key": BUILDER}]
+    assert settled["sent"] == []
+    # Another tab of the module saving other text: the learner hears of it, once.
+    told = run_page(tmp_path, fields=specs, steps=[
+        typed,
+        {"do": "other_tab_saves", "key": BUILDER, "value": rec({"post": "typed in the first tab", "ask": "other"})},
+        {"do": "other_tab_saves", "key": BUILDER, "value": rec({"post": "typed in the first tab", "ask": "more"})},
+    ], close=False)
+    assert told["sent"] == [{"op": "other_tab", "key": BUILDER}]
 
 
 def test_back_in_touch_the_page_hands_its_journal_to_the_kernel(tmp_path):

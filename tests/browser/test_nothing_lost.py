@@ -201,6 +201,13 @@ def test_server_gone_is_announced_and_what_is_typed_meanwhile_comes_back(browser
         # Same port: same origin, hence the same localStorage.
         second = start_advocacy_server(port=first.port)
         expect(banner).to_contain_text("The connection is back", timeout=LOST_WITHIN_MS)
+
+        # The journal is data: the plan, opened meanwhile in another tab, has the text too.
+        plan = open_notebook(context.new_page(), second.url, "09-campaign-plan.ipynb", ".al-plan")
+        expect(plan.locator(".al-plan")).to_contain_text(SOLUTION_OFFLINE, timeout=APP_TIMEOUT_MS)
+        expect(plan.locator(".al-plan")).to_contain_text(ASK_OFFLINE)
+        plan.close(run_before_unload=True)
+
         reload = page.locator(".al-connection-reload")
         expect(reload).to_be_visible()
         reload.click()

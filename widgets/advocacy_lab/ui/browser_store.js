@@ -620,9 +620,29 @@ export default {
       listen(document, "input", record, true);
       listen(document, "change", record, true);
 
-      // Another tab wrote a draft this page shows: what it saved may settle
-      // this page's entries, and the learner hears that the module is open twice.
+      // Another page wrote a draft this page shows: what it saved may settle
+      // this page's entries; if it now differs from what this page shows, the
+      // module is open in another tab too, and the learner hears so (once).
+      // (The plan or landing page folding this page's journal in changes
+      // nothing shown here, so it says nothing.)
       const told = new Set();
+      const differsFromScreen = (key) => {
+        const record = parseRecord(storage.getItem(prefix + key));
+        if (record === null) {
+          return false;
+        }
+        return Object.entries(fields()).some(([fieldId, spec]) => {
+          const root = spec && spec.key === key && validPath(spec.path) ? fieldElement(fieldId) : null;
+          const reading = root ? fieldReading(spec, root, null) : null;
+          if (reading === null) {
+            return false;
+          }
+          if (reading.op === "set" && reading.value === "" && !valueAt(record.data, spec.path).found) {
+            return false; // an empty field and a draft without it say the same
+          }
+          return !entryMatches(record.data, { path: spec.path, ...reading });
+        });
+      };
       listen(globalThis, "storage", (event) => {
         if (!event || typeof event.key !== "string" || !event.key.startsWith(prefix)) {
           return;
@@ -634,12 +654,12 @@ export default {
         }
         try {
           journal.settle(key);
+          if (!told.has(key) && differsFromScreen(key)) {
+            told.add(key);
+            send({ op: "other_tab", key });
+          }
         } catch (_) {
           // settled on the next save instead
-        }
-        if (!told.has(key)) {
-          told.add(key);
-          send({ op: "other_tab", key });
         }
       });
 
