@@ -334,6 +334,8 @@ def test_changes_are_sent_by_field_and_conflicts_from_the_page_are_announced_esc
     assert "other tab " + HOSTILE in keeper.notice
     assert HOSTILE not in keeper._notice.value and "&lt;img" in keeper._notice.value
     assert 'class="al-kept-text"' in keeper._notice.value
+    page.says({"op": "conflict", "key": BUILDER, "conflicts": [{"path": ["ask"], "other": "spoofed \u202egnp.exe"}]})
+    assert "spoofed gnp.exe" in keeper._notice.value and "\u202e" not in keeper._notice.value
     page.says({"op": "other_tab", "key": BUILDER})
     assert "also open in another tab" in keeper.notice
 

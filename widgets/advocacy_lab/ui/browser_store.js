@@ -717,6 +717,9 @@ export default {
 
       // A download link names the fields it was built from; a click before the
       // kernel has caught up with the last keystroke waits for the new link.
+      // The link's record of the fields has no bidi controls (the kernel strips
+      // them wherever learner text is shown), so neither does the comparison.
+      const shown = (value) => value.replace(/[\u202a-\u202e\u2066-\u2069]/g, "");
       const stale = (link) => {
         let built;
         try {
@@ -730,7 +733,7 @@ export default {
         return Object.entries(built).some(([fieldId, value]) => {
           const root = fieldElement(fieldId);
           const input = root ? root.querySelector("textarea, input") : null;
-          return input !== null && typeof input.value === "string" && input.value !== value;
+          return input !== null && typeof input.value === "string" && shown(input.value) !== value;
         });
       };
       listen(document, "click", (event) => {

@@ -43,7 +43,7 @@ from advocacy_lab.core.drafts import (
     record_to_json,
     validate_key,
 )
-from advocacy_lab.core.text import MAX_FIELD_CHARS
+from advocacy_lab.core.text import MAX_FIELD_CHARS, strip_bidi_controls
 
 log = logging.getLogger(__name__)
 
@@ -846,7 +846,7 @@ class DraftKeeper(widgets.VBox):
             # The other text, as it was, to copy back: learner text, so escaped.
             body += (
                 f'<p class="al-conflict">{html.escape(sentence)}</p>'
-                f'<blockquote class="al-kept-text">{html.escape(other)}</blockquote>'
+                f'<blockquote class="al-kept-text">{html.escape(strip_bidi_controls(other))}</blockquote>'
             )
         self._notice.value = f'<div class="al-drafts-notice-text" role="alert">{body}</div>'
 

@@ -28,6 +28,7 @@ from advocacy_lab.core.export import (
 )
 from advocacy_lab.core.drafts import field_id
 from advocacy_lab.core.plan import CampaignPlan, build_plan, load_all_drafts
+from advocacy_lab.core.text import strip_bidi_controls
 from advocacy_lab.ui._component import LearnerComponent
 
 #: Largest file offered as a download link. A data: link carries the whole file
@@ -236,7 +237,11 @@ class CampaignPlanView(LearnerComponent):
             uri = data_uri(content, mime)
             # The fields this file was built from, as they were: the page holds a
             # click until the link carries what the learner sees (browser_store.js).
-            built_from = json.dumps({field_id(self.draft_key, "title"): self._title.value}, ensure_ascii=False)
+            # (Without bidi controls, as everywhere learner text is shown; the page
+            # compares without them too.)
+            built_from = json.dumps(
+                {field_id(self.draft_key, "title"): strip_bidi_controls(self._title.value)}, ensure_ascii=False
+            )
             self._links[fmt].value = (
                 f'<a class="al-download-link" download="{esc(name)}" href="{esc(uri)}" '
                 f'data-al-built-from="{html.escape(built_from, quote=True)}">'
