@@ -650,3 +650,17 @@ def test_back_in_touch_the_page_hands_its_journal_to_the_kernel(tmp_path):
     ])
     [msg] = result["sent"]
     assert msg["op"] == "journal" and [e["value"] for e in msg["entries"]] == ["typed during the outage"]
+
+
+def test_a_journal_the_draft_cannot_take_leaves_the_draft_as_it_was(monkeypatch):
+    import advocacy_lab.core.drafts as core_drafts
+
+    store = BrowserDraftStore()
+    page = Page(store)
+    builder = MessageBuilder()
+    keeper = keep_drafts(builder, store=store)
+    monkeypatch.setattr(core_drafts, "MAX_DRAFT_BYTES", 200)
+    page.load({BUILDER: rec({"post": "short"})}, [entry(["post"], "x" * 500, 1, base="short")])
+    assert builder.fields["post"].value == "short"  # the page still loads, with what was saved
+    assert not [m for m in page.sent if m["op"] == "save"]
+    assert keeper.status.startswith("Your work is saved in this browser")

@@ -278,7 +278,11 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
                 continue  # deleted ("Start over") here meanwhile
             if key in self._touched and key not in pending and key in self._records:
                 continue  # saved whole here meanwhile: that save wins
-            self._records[key] = encode_record(combined[key])
+            try:
+                self._records[key] = encode_record(combined[key])
+            except ValueError as exc:  # e.g. too large: keep what the browser holds
+                log.warning("journal for draft %r not applied: %s", key, exc)
+                continue
             changes = diff_changes(browser_data.get(key, {}), combined[key])
             if changes:
                 self._send(
@@ -363,8 +367,13 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
         current = {key: copy.deepcopy(rec["data"]) for key, rec in self._records.items()}
         merged, changes, conflicts = apply_journal(current, self._valid_journal(entries))
         self._keep_aside_before(conflicts, current)
-        for key, data in merged.items():
-            self._records[key] = encode_record(data)
+        for key, data in list(merged.items()):
+            try:
+                self._records[key] = encode_record(data)
+            except ValueError as exc:
+                log.warning("journal for draft %r not applied: %s", key, exc)
+                del merged[key]
+                continue
             self._touched.add(key)
             self._send({"op": "save", "key": key, "value": record_to_json(self._records[key]), "changes": changes[key]})
         self._tell_conflicts(conflicts)
