@@ -27,6 +27,7 @@ const BODY_CLASS = "al-connection-lost";
 const PROBE_TIMEOUT_MS = 5000;
 const RESTORED_SHOWN_MS = 8000;
 const PROBE_EVERY_MS = 4000;
+const CHECK_EVERY_MS = 1000;
 
 function pageConfig() {
   try {
@@ -187,7 +188,9 @@ function createWatch(model) {
     }
     const now = Date.now();
     if (waitingSince === null) {
-      ping();
+      if (now - lastSent >= every()) {
+        ping();
+      }
       return;
     }
     // Keep asking (a ping may have been dropped while reconnecting).
@@ -195,9 +198,10 @@ function createWatch(model) {
       ping();
     }
     const waited = now - waitingSince;
-    if (state === "ok" && waited < (model.get("probe_after_ms") || 5000)) {
+    if (state === "ok" && waited < (model.get("probe_after_ms") || 3000) && !quickProbe) {
       return;
     }
+    quickProbe = false;
     if (state !== "ok" && now - lastProbe < PROBE_EVERY_MS) {
       return; // already told; ask the server now and then, not on every tick
     }
@@ -223,12 +227,45 @@ function createWatch(model) {
       if (waitedNow >= (model.get("busy_lost_after_ms") || 60000)) {
         setState("ended");
       }
-    } else if (waitedNow >= (model.get("lost_after_ms") || 10000)) {
+    } else if (waitedNow >= (model.get("lost_after_ms") || 8000)) {
       setState("ended");
     }
   };
 
-  const timer = setInterval(check, every());
+  // Where the widget manager shares the page's kernel connection (Voila's
+  // does), its news comes sooner than a ping can tell: a restarted or dead
+  // kernel no longer holds this page's widgets, and a dropped websocket is
+  // worth asking the server about at once. The pings stay the rule.
+  let quickProbe = false;
+  const signals = [];
+  try {
+    const kernel = model.widget_manager && model.widget_manager.kernel;
+    const watchSignal = (signal, fn) => {
+      if (signal && typeof signal.connect === "function") {
+        signal.connect(fn);
+        signals.push(() => signal.disconnect(fn));
+      }
+    };
+    if (kernel) {
+      watchSignal(kernel.statusChanged, (_sender, status) => {
+        if (status === "restarting" || status === "autorestarting" || status === "dead") {
+          setState("ended");
+        }
+      });
+      watchSignal(kernel.connectionStatusChanged, (_sender, status) => {
+        if (status !== "connected") {
+          quickProbe = true;
+          if (waitingSince === null) {
+            ping();
+          }
+        }
+      });
+    }
+  } catch (_) {
+    // no such connection here: the pings alone tell
+  }
+
+  const timer = setInterval(check, CHECK_EVERY_MS);
   const onOffline = () => setState("lost");
   const onWake = () => {
     if (document.visibilityState !== "hidden") {
@@ -247,6 +284,9 @@ function createWatch(model) {
     stop() {
       stopped = true;
       clearInterval(timer);
+      for (const disconnect of signals) {
+        disconnect();
+      }
       model.off("msg:custom", onMessage);
       globalThis.removeEventListener("offline", onOffline);
       globalThis.removeEventListener("online", onWake);

@@ -467,11 +467,13 @@ class ConnectionWatch(anywidget.AnyWidget):
 
     texts = traitlets.Dict().tag(sync=True)
     ping_every_ms = traitlets.Int(2000).tag(sync=True)
-    #: Unanswered this long, the page asks the server how its kernel is.
-    probe_after_ms = traitlets.Int(5000).tag(sync=True)
-    #: Unanswered this long while the kernel is not busy: lost (a busy kernel
-    #: may take a few seconds over a long check).
-    lost_after_ms = traitlets.Int(10000).tag(sync=True)
+    #: Unanswered this long, the page asks the server how its kernel is (a
+    #: server that does not answer at all means the connection is lost).
+    probe_after_ms = traitlets.Int(3000).tag(sync=True)
+    #: Unanswered this long while the server says the kernel is not busy: it
+    #: is gone (an idle kernel answers in milliseconds; a busy one may take a
+    #: few seconds over a long check, hence busy_lost_after_ms).
+    lost_after_ms = traitlets.Int(8000).tag(sync=True)
     #: Unanswered this long even while the server says the kernel is busy: lost.
     busy_lost_after_ms = traitlets.Int(60000).tag(sync=True)
 
