@@ -137,7 +137,7 @@ class Banner {
 function createWatch(model) {
   const config = pageConfig();
   const banner = new Banner(model.get("texts") || {});
-  const every = () => Math.max(500, model.get("ping_every_ms") || 2000);
+  const every = () => Math.max(500, model.get("ping_every_ms") || 4000);
   let state = "ok";
   let n = 0;
   let waitingSince = null; // when the oldest unanswered ping was sent

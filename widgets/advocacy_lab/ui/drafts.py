@@ -466,7 +466,8 @@ class ConnectionWatch(anywidget.AnyWidget):
     _css = Path(__file__).with_name("course.css")
 
     texts = traitlets.Dict().tag(sync=True)
-    ping_every_ms = traitlets.Int(2000).tag(sync=True)
+    #: Pings are the fallback: the kernel connection's own news (connection.js) comes first.
+    ping_every_ms = traitlets.Int(4000).tag(sync=True)
     #: Unanswered this long, the page asks the server how its kernel is (a
     #: server that does not answer at all means the connection is lost).
     probe_after_ms = traitlets.Int(3000).tag(sync=True)
