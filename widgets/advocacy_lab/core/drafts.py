@@ -656,7 +656,8 @@ def value_at(data: Any, path: list[str] | tuple[str, ...]) -> tuple[bool, Any]:
     return True, node
 
 
-def _set_at(data: dict[str, Any], path: list[str] | tuple[str, ...], value: Any) -> None:
+def set_at(data: dict[str, Any], path: list[str] | tuple[str, ...], value: Any) -> None:
+    """Put (a copy of) ``value`` at ``path`` in ``data``, making the dicts on the way."""
     node = data
     for part in path[:-1]:
         child = node.get(part)
@@ -730,7 +731,7 @@ def apply_changes(
         if deleting:
             _delete_at(result, path)
         else:
-            _set_at(result, path, change["value"])
+            set_at(result, path, change["value"])
     return result, conflicts
 
 

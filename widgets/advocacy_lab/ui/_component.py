@@ -27,7 +27,7 @@ from urllib.parse import quote
 import ipywidgets as widgets
 import traitlets
 
-from advocacy_lab.core.drafts import _set_at, field_id
+from advocacy_lab.core.drafts import set_at, field_id
 
 log = logging.getLogger("advocacy_lab.ui")
 
@@ -193,17 +193,17 @@ class LearnerComponent(widgets.VBox):
         for f in self._fields.values():
             if f.kind == "member":
                 if _lookup(result, f.path)[0] != "found":
-                    _set_at(result, f.path, [])
+                    set_at(result, f.path, [])
                 if f.widget.value:
                     _lookup(result, f.path)[1].append(f.item)
             elif f.kind == "choice":
                 # The group is there even when nothing is picked yet ({"answers": {}}).
                 if len(f.path) > 1 and _lookup(result, f.path[:-1])[0] != "found":
-                    _set_at(result, f.path[:-1], {})
+                    set_at(result, f.path[:-1], {})
                 if f.widget.value is not None:
-                    _set_at(result, f.path, f.widget.value)
+                    set_at(result, f.path, f.widget.value)
             else:
-                _set_at(result, f.path, f.widget.value)
+                set_at(result, f.path, f.widget.value)
         return result
 
     def _write_children(self, value: Mapping[str, Any]) -> list[str]:
