@@ -12,6 +12,13 @@ Under Voila the drafts live in the learner's own browser (``BrowserDraftStore``,
 localStorage), so nothing personal is kept on the server. Elsewhere (JupyterLab,
 hosted Jupyter) they live in a JSON file in the user's data directory
 (``FileDraftStore``). ``ADVOCACY_LAB_DRAFT_STORE=browser|file|memory`` forces one.
+
+Nothing typed is lost when the server or the kernel goes away: with the
+browser store, the page keeps a journal of every learner field itself
+(browser_store.js), merged over the drafts on the next load, and the
+``ConnectionWatch`` tells the learner what happened and what to do. Saves carry
+only the fields that changed, so two tabs of one module keep each other's text;
+a text written over is kept aside and shown.
 """
 from __future__ import annotations
 
@@ -92,10 +99,15 @@ _BROWSER_PROBLEMS = {
 class BrowserStorage(anywidget.AnyWidget):
     """The page-side half of BrowserDraftStore: talks to localStorage (browser_store.js).
 
-    The browser fills ``stored`` (draft key -> record as JSON text), ``available``
-    and ``problem``, then sets ``loaded``; it carries out the custom messages
-    {"op": "save"|"delete"|"clear"|"put_aside", ...} and answers failures with
-    {"op": "error", "kind": "quota"|"unavailable"|..., ...}.
+    The browser fills ``stored`` (draft key -> record as JSON text), ``journal``
+    (the entries of every page's journal), ``available`` and ``problem``, then
+    sets ``loaded``; it carries out the custom messages
+    {"op": "save"|"delete"|"clear"|"put_aside"|"keep_aside", ...} (a save with
+    ``changes`` is merged by field over the record held) and sends
+    {"op": "error", "kind": "quota"|"unavailable"|..., ...} on failures,
+    {"op": "conflict", "key", "conflicts"} when a save wrote over another
+    page's text (kept aside first), {"op": "other_tab", "key"} and, back in
+    touch after an outage, {"op": "journal", "entries"}.
     """
 
     _esm = Path(__file__).with_name("browser_store.js")
