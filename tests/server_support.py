@@ -1,11 +1,17 @@
-"""A real server for the protocol tests (no browser), and a page's side of the kernel protocol.
+"""The real course server for the tests, started and stopped in one place; a page's side of the kernel protocol.
 
 * :func:`start_server` starts ``advocacy-lab serve`` exactly as a learner's
-  ``make start`` does (as tests/browser/conftest.py does), on a free loopback
-  port; with ``traits`` it starts the same application class, ``AdvocacyVoila``,
-  through its module entry point instead, with the launcher's arguments plus
-  those settings (``--AdvocacyVoila.max_kernels=8``, ...), which the command
-  line does not take.
+  ``make start`` does (more ``serve`` options in ``args``, e.g. a room's
+  ``--ip 0.0.0.0``), in the course folder ``root``, on a free loopback port or a
+  given one (a restarted server keeps its pages' origin); with ``traits`` or
+  ``notebooks`` it starts the same application class, ``AdvocacyVoila``, through
+  its module entry point instead, with the launcher's arguments plus those
+  settings (``--AdvocacyVoila.max_kernels=8``, ...), which the command line does
+  not take. It returns once ``ready`` holds (by default: the server answers;
+  :func:`pools_warm`: and every notebook's preheated kernel has run).
+  :func:`stop_server` stops it. The protocol tests import this module directly,
+  the browser tests through tests/browser/conftest.py (both folders are on
+  ``sys.path`` under pytest's rootdir-less layout).
 * :class:`Page` is what the page's scripts do, spoken in HTTP and the v1 kernel
   websocket protocol (as benchmarks/_learner.py): load the page (its kernel id
   and ``_xsrf`` cookie), open the kernel's websocket, send widget messages,
@@ -30,17 +36,20 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 #: Bounds on waits for something that should happen (never measured durations).
-SERVER_START_TIMEOUT = 120
+SERVER_START_TIMEOUT = 120  # preheating kernels on a busy 2-core machine is slow
 PAGE_TIMEOUT = 180
 KERNEL_REPLY_TIMEOUT = 60
 WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 CONFIG_RE = re.compile(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S)
+#: A kernel's command line names its connection file, which carries the kernel id.
+KERNEL_FILE_RE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
 
 
 def free_port() -> int:
@@ -50,9 +59,10 @@ def free_port() -> int:
 
 
 def advocacy_lab_command() -> list[str]:
-    exe = ROOT / ".venv" / "bin" / "advocacy-lab"
-    if exe.exists():
-        return [str(exe)]
+    """The ``advocacy-lab`` of the environment running the tests (a learner's ``.venv/bin/advocacy-lab``)."""
+    for exe in (Path(sys.executable).parent / "advocacy-lab", ROOT / ".venv" / "bin" / "advocacy-lab"):
+        if exe.exists():
+            return [str(exe)]
     found = shutil.which("advocacy-lab")
     return [found] if found else [sys.executable, "-m", "advocacy_lab.cli"]
 
@@ -74,6 +84,7 @@ class Server:
     port: int
     proc: subprocess.Popen
     log: Path
+    notebooks: Path = ROOT / "notebooks"
     url: str = ""
     notes: dict = field(default_factory=dict)
 
@@ -86,67 +97,96 @@ class Server:
         except OSError:
             return ""
 
+    def log_tail(self, n: int = 4000) -> str:
+        return self.log_text()[-n:]
+
     def log_lines(self) -> list[str]:
         return self.log_text().splitlines()
 
-    def kernels(self) -> list[psutil.Process]:
-        """The kernel processes of this server (they run ipykernel_launcher)."""
+    def kernels_by_id(self) -> dict[str, psutil.Process]:
+        """Kernel id -> process, for every live kernel process of this server."""
         try:
             children = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
-            return []
-        found = []
+            return {}
+        found = {}
         for child in children:
             try:
-                if "ipykernel_launcher" in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
-                    found.append(child)
-            except psutil.Error:
+                kernel = KERNEL_FILE_RE.search(" ".join(child.cmdline()))
+                if kernel and child.status() != psutil.STATUS_ZOMBIE:
+                    found[kernel.group(1)] = child
+            except psutil.Error:  # gone, or a zombie, meanwhile
                 pass
         return found
 
+    def kernels(self) -> list[psutil.Process]:
+        """The kernel processes of this server, pooled and in use."""
+        return list(self.kernels_by_id().values())
+
     def kernel_ids(self) -> set[str]:
-        ids = set()
-        for proc in self.kernels():
-            try:
-                found = re.search(r"kernel-([0-9a-f-]{36})\.json", " ".join(proc.cmdline()))
-            except psutil.Error:
-                continue
-            if found:
-                ids.add(found.group(1))
-        return ids
+        return set(self.kernels_by_id())
+
+    def kernel_processes(self, kernel_id: str) -> list[psutil.Process]:
+        """The process of the kernel ``kernel_id`` (a page's kernel), if it still runs."""
+        proc = self.kernels_by_id().get(kernel_id)
+        return [proc] if proc else []
 
     def pools_filled(self) -> int:
         return self.log_text().count("Preheated a kernel for")
 
 
-def start_server(log_dir: Path, *, traits: list[str] | None = None, root: Path = ROOT,
-                 notebooks: Path | None = None, env: dict | None = None) -> Server:
-    """Start the server; wait until it answers and its pools are warm (one kernel per notebook)."""
-    port = free_port()
-    log = Path(log_dir) / f"server-{port}-{time.monotonic_ns()}.log"
+def answers(server: Server) -> bool:
+    """The server answers ``/`` (with its redirect to the start page)."""
+    try:
+        status, _, _ = request(server, "GET", "/", timeout=5)
+    except OSError:
+        return False
+    return status in (301, 302)
+
+
+def pools_warm(server: Server) -> bool:
+    """It answers, and every notebook's preheated kernel has run (the default pool: one each)."""
+    return answers(server) and server.pools_filled() >= len(list(server.notebooks.glob("*.ipynb")))
+
+
+def start_server(log_dir: Path, root: Path = ROOT, *, args: list[str] | tuple[str, ...] = (),
+                 traits: list[str] | None = None, notebooks: Path | None = None, env: dict | None = None,
+                 port: int | None = None, ready: Callable[[Server], bool] = answers,
+                 timeout: float = SERVER_START_TIMEOUT) -> Server:
+    """Start the server in the course folder ``root``; return once ``ready(server)`` holds.
+
+    ``args``: more ``advocacy-lab serve`` options (``["--ip", "0.0.0.0"]``);
+    ``traits``/``notebooks``: ``python -m advocacy_lab.server.app`` with those
+    settings over that folder (default ``root/notebooks``) instead of the
+    command; ``env`` adds to (or overrides) this process's environment, e.g.
+    the drafts store; ``port`` reuses a port. The server runs in a process
+    group of its own, logging to a file in ``log_dir``.
+    """
+    port = port or free_port()
+    folder = Path(notebooks) if notebooks is not None else Path(root) / "notebooks"
     if traits is None and notebooks is None:
-        cmd = [*advocacy_lab_command(), "serve", "--port", str(port), "--no-browser"]
+        cmd = [*advocacy_lab_command(), "serve", "--port", str(port), "--no-browser", *args]
+    elif args:
+        raise ValueError("serve options (args) are for advocacy-lab serve, not with traits or notebooks")
     else:
-        folder = Path(notebooks) if notebooks is not None else root / "notebooks"
         cmd = [sys.executable, "-m", "advocacy_lab.server.app", f"--Voila.port={port}",
                f"--Voila.root_dir={folder.resolve()}", "--Voila.open_browser=False", *(traits or [])]
-    out = log.open("wb")
-    proc = subprocess.Popen(cmd, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
-    server = Server(port, proc, log)
-    notebooks_count = len(list((Path(notebooks) if notebooks else root / "notebooks").glob("*.ipynb")))
+    log = Path(log_dir) / f"server-{port}-{time.monotonic_ns()}.log"
+    with log.open("wb") as out:  # the server has its own copy of the file
+        proc = subprocess.Popen(cmd, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+    server = Server(port, proc, log, folder)
 
-    def ready():
+    def started():
         if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}:\n{server.log_text()[-4000:]}")
-        try:
-            status, _, _ = request(server, "GET", "/")
-        except OSError:
-            return False
-        return status in (301, 302) and server.pools_filled() >= notebooks_count
+            raise RuntimeError(f"the server exited with {proc.returncode}:\n{server.log_tail()}")
+        return ready(server)
 
     try:
-        wait_for(ready, "the server answering with its pools warm", SERVER_START_TIMEOUT)
+        wait_for(started, f"the server ready ({getattr(ready, '__name__', 'ready')})", timeout)
+    except AssertionError as failed:
+        stop_server(server)
+        raise AssertionError(f"{failed}:\n{server.log_tail()}") from None
     except BaseException:
         stop_server(server)
         raise
@@ -154,7 +194,7 @@ def start_server(log_dir: Path, *, traits: list[str] | None = None, root: Path =
 
 
 def stop_server(server: Server) -> None:
-    """SIGTERM lets Voila shut its kernels down; SIGKILL the group only if it hangs."""
+    """SIGTERM lets Voila shut its kernels down; SIGKILL the group only if it hangs. Twice is harmless."""
     proc = server.proc
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)

@@ -29,7 +29,7 @@ from advocacy_lab.server.caps import (
     preferred_language,
     room_full_page,
 )
-from server_support import Page, request, start_server, stop_server, wait_for
+from server_support import Page, pools_warm, request, start_server, stop_server, wait_for
 
 NB = "04-campaign-message.ipynb"
 POOL = 3  # one preheated kernel per notebook (voila.json)
@@ -103,6 +103,7 @@ def server(tmp_path_factory):
             f"--AdvocacyVoila.max_kernels_per_client={PER_CLIENT}",
             f"--AdvocacyVoila.unconnected_timeout={UNCONNECTED}",
         ],
+        ready=pools_warm,
     )
     yield srv
     stop_server(srv)

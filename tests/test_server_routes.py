@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from server_support import request, start_server, stop_server, wait_for
+from server_support import pools_warm, request, start_server, stop_server, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("routes"))
+    srv = start_server(tmp_path_factory.mktemp("routes"), ready=pools_warm)
     found = re.search(r"Kernel started: ([0-9a-f-]{36})", srv.log_text())
     srv.notes["pool_kernel"] = found.group(1)
     srv.notes["ready_at_line"] = len(srv.log_lines())

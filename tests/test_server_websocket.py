@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from advocacy_lab.server.iopub import OutputGate, summary
-from server_support import ROOT, Page, message, start_server, stop_server, wait_for
+from server_support import ROOT, Page, message, pools_warm, start_server, stop_server, wait_for
 
 NB = "04-campaign-message.ipynb"
 KEPT = "output kept from the page"
@@ -97,7 +97,7 @@ def test_summary_is_one_short_line():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("websocket"))
+    srv = start_server(tmp_path_factory.mktemp("websocket"), ready=pools_warm)
     yield srv
     stop_server(srv)
 
@@ -199,7 +199,7 @@ def output_server(tmp_path_factory):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(OUTPUT_NOTEBOOK)])
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nbformat.write(nb, folder / "output.ipynb")
-    srv = start_server(tmp_path_factory.mktemp("output"), notebooks=folder, traits=[])
+    srv = start_server(tmp_path_factory.mktemp("output"), notebooks=folder, traits=[], ready=pools_warm)
     yield srv
     stop_server(srv)
 

@@ -16,28 +16,22 @@ wait for a condition, never a fixed sleep.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from browser_support import (  # noqa: E402  (shared with the test modules)
-    APP_TIMEOUT_MS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
-    SERVER_START_TIMEOUT,
     UPDATE_TIMEOUT_MS,
-    http_get,
+    learner_page,
     open_notebook,
 )
+# One starter for every test that runs the course server (tests/server_support.py, on
+# sys.path from tests/conftest.py); the browser tests import start_server and
+# stop_server from here.
+from server_support import Server, start_server, stop_server
 
 
 # Playwright's default of 5 s for expect() is too short for a kernel round trip
@@ -50,91 +44,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.browser)
-
-
-def advocacy_lab_command() -> list[str]:
-    exe = ROOT / ".venv" / "bin" / "advocacy-lab"
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("advocacy-lab")
-    if found:
-        return [found]
-    return [sys.executable, "-m", "advocacy_lab.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, port: int, proc: subprocess.Popen, log: Path):
-        self.port = port
-        self.proc = proc
-        self.log = log
-        self.url = f"http://127.0.0.1:{port}"
-
-    def log_tail(self, n: int = 4000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
-
-
-def start_server(
-    log_dir: Path,
-    root: Path = ROOT,
-    *,
-    env: dict[str, str] | None = None,
-    port: int | None = None,
-    args: list[str] | tuple[str, ...] = (),
-) -> Server:
-    """Start `advocacy-lab serve` and wait until it answers.
-
-    ``env`` adds to (or overrides) this process's environment, e.g. the
-    drafts store; ``port`` reuses a port (a restarted server keeps the page's
-    origin, hence its localStorage); ``args`` are more `serve` options, e.g.
-    ``["--ip", "0.0.0.0"]`` for a room server.
-    """
-    port = port or free_port()
-    log = log_dir / f"advocacy-lab-serve-{port}-{time.monotonic_ns()}.log"
-    out = log.open("wb")
-    proc = subprocess.Popen(
-        [*advocacy_lab_command(), "serve", "--port", str(port), "--no-browser", *args],
-        cwd=root,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env={**os.environ, **(env or {})},
-    )
-    server = Server(port, proc, log)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"advocacy-lab serve exited with {proc.returncode}:\n{server.log_tail()}")
-        try:
-            status, headers, _ = http_get(port, "/", timeout=5)
-            if status in (301, 302):
-                return server
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            stop_server(server)
-            raise RuntimeError(f"advocacy-lab serve not ready after {SERVER_START_TIMEOUT}s:\n{server.log_tail()}")
-        time.sleep(0.25)
-
-
-def stop_server(server: Server) -> None:
-    """SIGTERM lets Voila shut its kernels down; SIGKILL only if it hangs."""
-    proc = server.proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -196,11 +105,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context()
-    context.set_default_timeout(APP_TIMEOUT_MS)
-    pg = context.new_page()
-    yield pg
-    context.close()
+    with learner_page(browser) as pg:
+        yield pg
 
 
 @pytest.fixture
