@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import http.client
+import json
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -12,7 +14,6 @@ from advocacy_lab.server.chromium import CHROMIUM_ARGS as _CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(_CHROMIUM)
 CHROMIUM_ARGS = list(_CHROMIUM_ARGS)
-SERVER_START_TIMEOUT = 120  # seconds; preheating kernels on 2 busy cores is slow
 APP_TIMEOUT_MS = 90_000  # first render of a notebook may wait for a kernel
 UPDATE_TIMEOUT_MS = 30_000  # a round trip to the kernel after typing
 
@@ -51,3 +52,21 @@ def open_notebook(page, base_url: str, notebook: str, ready_selector: str = ".ju
     page.goto(f"{base_url}/voila/render/{notebook}", timeout=APP_TIMEOUT_MS)
     page.locator(ready_selector).first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
     return page
+
+
+@contextmanager
+def learner_page(browser):
+    """A page in a fresh browser context (a learner of their own: own storage, own cookies)."""
+    context = browser.new_context()
+    context.set_default_timeout(APP_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def page_kernel_id(page) -> str:
+    """The id of the kernel the page was given (in its jupyter-config-data)."""
+    kernel_id = json.loads(page.locator("#jupyter-config-data").text_content())["kernelId"]
+    assert kernel_id, "the page names its kernel"
+    return kernel_id

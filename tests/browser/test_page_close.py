@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import time
 
-import psutil
 import pytest
 
-from browser_support import http_get, open_notebook
+from browser_support import http_get, open_notebook, page_kernel_id
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +25,6 @@ READY = ".al-post-text textarea"
 GONE_WITHIN_S = 15
 
 
-def page_kernel_id(page) -> str:
-    kernel_id = page.evaluate(
-        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
-    )
-    assert kernel_id, "the page names its kernel"
-    return kernel_id
-
-
 def server_has_kernel(server, kernel_id: str) -> bool:
     """What the server says (the page itself asks GET /api/kernels/<id> at start)."""
     status, _, _ = http_get(server.port, f"/api/kernels/{kernel_id}", timeout=10)
@@ -41,34 +32,22 @@ def server_has_kernel(server, kernel_id: str) -> bool:
     return status == 200
 
 
-def kernel_processes(server, kernel_id: str) -> list[psutil.Process]:
-    """The server's child processes started for this kernel (its connection file names the id)."""
-    found = []
-    for child in psutil.Process(server.proc.pid).children(recursive=True):
-        try:
-            if any(f"kernel-{kernel_id}.json" in part for part in child.cmdline()):
-                found.append(child)
-        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
-            continue
-    return found
-
-
 def assert_kernel_gone(server, kernel_id: str) -> None:
     deadline = time.monotonic() + GONE_WITHIN_S
     while time.monotonic() < deadline:
-        if not server_has_kernel(server, kernel_id) and not kernel_processes(server, kernel_id):
+        if not server_has_kernel(server, kernel_id) and not server.kernel_processes(kernel_id):
             return
         time.sleep(0.2)
     pytest.fail(
         f"kernel {kernel_id} still there {GONE_WITHIN_S} s after its page went "
         f"(server lists it: {server_has_kernel(server, kernel_id)}, "
-        f"processes: {[p.pid for p in kernel_processes(server, kernel_id)]})\n{server.log_tail()}"
+        f"processes: {[p.pid for p in server.kernel_processes(kernel_id)]})\n{server.log_tail()}"
     )
 
 
 def assert_kernel_running(server, kernel_id: str) -> None:
     assert server_has_kernel(server, kernel_id)
-    assert kernel_processes(server, kernel_id), f"no process for kernel {kernel_id}"
+    assert server.kernel_processes(kernel_id), f"no process for kernel {kernel_id}"
 
 
 def test_closing_the_tab_shuts_the_kernel_down(page, server):

@@ -17,8 +17,16 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import APP_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, UPDATE_TIMEOUT_MS, only_platform
-from test_page_close import assert_kernel_gone, assert_kernel_running, page_kernel_id
+from browser_support import (
+    APP_TIMEOUT_MS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    UPDATE_TIMEOUT_MS,
+    learner_page,
+    only_platform,
+    page_kernel_id,
+)
+from test_page_close import assert_kernel_gone, assert_kernel_running
 
 pytestmark = pytest.mark.browser
 
@@ -38,20 +46,17 @@ def room_browser(browser):
 
 @pytest.fixture
 def room_page(room_browser):
-    context = room_browser.new_context()
-    context.set_default_timeout(APP_TIMEOUT_MS)
-    page = context.new_page()
-    hosts: set[str] = set()
+    with learner_page(room_browser) as page:
+        hosts: set[str] = set()
 
-    def on_request(req):
-        url = urlsplit(req.url)
-        if url.scheme not in ("blob", "data"):  # in-page objects, not requests to a host
-            hosts.add(url.hostname or req.url)
+        def on_request(req):
+            url = urlsplit(req.url)
+            if url.scheme not in ("blob", "data"):  # in-page objects, not requests to a host
+                hosts.add(url.hostname or req.url)
 
-    page.on("request", on_request)
-    page.hosts = hosts  # every host the page asked for
-    yield page
-    context.close()
+        page.on("request", on_request)
+        page.hosts = hosts  # every host the page asked for
+        yield page
 
 
 def room_url(room_server, path: str = "/") -> str:
