@@ -10,15 +10,11 @@
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +22,7 @@ import pytest
 from advocacy_lab import cli
 from advocacy_lab.core.catalogue import text
 from advocacy_lab.course import COURSE_MARKER, assignments, find_course
+from server_support import advocacy_lab_command, free_port, request, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_START_TIMEOUT = 240  # a loaded 2-core machine starts Voila and its kernels slowly
@@ -114,7 +111,7 @@ def test_serve_refuses_with_exit_status_2_where_there_is_no_course(nowhere: Path
     # The real command, in its own process group: were it to serve some other folder instead,
     # the test fails on the timeout and takes the server and its kernels down with it.
     proc = subprocess.Popen(
-        [*_command(), "serve", "--no-browser", "--port", str(_free_port())],
+        [*advocacy_lab_command(), "serve", "--no-browser", "--port", str(free_port())],
         cwd=nowhere, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
@@ -156,12 +153,6 @@ def test_the_help_says_how_the_course_is_found(capsys: pytest.CaptureFixture) ->
 
 # --- real runs in a trainer's copy ------------------------------------------------------------
 
-def _command() -> list[str]:
-    """The ``advocacy-lab`` of the environment running the tests."""
-    exe = Path(sys.executable).parent / "advocacy-lab"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "advocacy_lab.cli"]
-
-
 def _trainer_copy(tmp_path: Path, *folders: str) -> Path:
     copy = tmp_path / "trainer's copy"
     copy.mkdir()
@@ -187,7 +178,7 @@ def test_release_in_a_trainers_copy_writes_that_copys_exercises(tmp_path: Path) 
     repo_exercises = _snapshot(ROOT / "exercises")
     inside = copy / "solutions"  # run from a subfolder: the copy is found above it
     proc = subprocess.run(
-        [*_command(), "release"], cwd=inside, capture_output=True, text=True, timeout=600
+        [*advocacy_lab_command(), "release"], cwd=inside, capture_output=True, text=True, timeout=600
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for name in names:
@@ -195,22 +186,6 @@ def test_release_in_a_trainers_copy_writes_that_copys_exercises(tmp_path: Path) 
         assert released == sorted(p.name for p in (copy / "solutions" / name).glob("*.ipynb"))
         assert text("cli.course.released", assignment=name, folder=copy / "exercises" / name) in proc.stdout
     assert _snapshot(ROOT / "exercises") == repo_exercises
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(port: int, path: str) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
-    finally:
-        conn.close()
 
 
 @pytest.mark.slow
@@ -224,31 +199,9 @@ def test_serve_in_a_trainers_copy_serves_that_copys_notebooks(tmp_path: Path) ->
     landing.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     assert marker not in (ROOT / "notebooks" / "00-start-here.ipynb").read_text(encoding="utf-8")
 
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*_command(), "serve", "--port", str(port), "--no-browser"],
-            cwd=copy, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "ADVOCACY_LAB_DRAFT_STORE": "memory"},
-        )
+    server = start_server(tmp_path, copy, env={"ADVOCACY_LAB_DRAFT_STORE": "memory"}, timeout=SERVER_START_TIMEOUT)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-            try:
-                if _get(port, "/")[0] in (301, 302):
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
-            time.sleep(0.25)
-        status, body = _get(port, "/voila/render/00-start-here.ipynb")
-        assert status == 200 and marker in body
+        status, _, body = request(server, "GET", "/voila/render/00-start-here.ipynb", timeout=120)
+        assert status == 200 and marker in body.decode("utf-8", "replace")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_server(server)

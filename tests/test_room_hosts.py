@@ -17,11 +17,7 @@ import http.client
 import json
 import os
 import re
-import shutil
-import signal
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -29,25 +25,12 @@ from urllib.parse import quote
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from server_support import start_server, stop_server
+
 MODULE = "04-campaign-message.ipynb"
 EVIL = {"Host": "evil.example", "Origin": "http://evil.example"}
 START_TIMEOUT = 120  # seconds: preheating kernels on a busy 2-core machine
 CONFIG_RE = re.compile(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S)
-
-
-def _command() -> list[str]:
-    exe = ROOT / ".venv" / "bin" / "advocacy-lab"
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("advocacy-lab")
-    return [found] if found else [sys.executable, "-m", "advocacy_lab.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(port: int, method: str, path: str, headers: dict | None = None, body: str | None = None,
@@ -80,29 +63,15 @@ def websocket_status(port: int, kernel_id: str, headers: dict) -> int:
 
 
 class Served:
+    """A real server (``advocacy-lab serve`` with ``args``) and the requests these tests send it."""
+
     def __init__(self, name: str, args: list[str], tmp: Path):
         self.name = name
-        self.port = _free_port()
-        self.log = tmp / f"serve-{name}-{self.port}.log"
-        self._out = self.log.open("wb")
-        self.proc = subprocess.Popen([*_command(), "serve", "--port", str(self.port), "--no-browser", *args],
-                                     cwd=ROOT, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"serve exited with {self.proc.returncode}:\n{self.log_text()[-3000:]}")
-            try:
-                if request(self.port, "GET", "/", {"Host": f"127.0.0.1:{self.port}"}, timeout=5)[0] in (301, 302):
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"serve not ready:\n{self.log_text()[-3000:]}")
-            time.sleep(0.25)
+        self.server = start_server(tmp, args=args, timeout=START_TIMEOUT)
+        self.port = self.server.port
 
     def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
+        return self.server.log_text()
 
     def own(self, name: str = "127.0.0.1") -> dict:
         """Host and Origin of a page this server serves under ``name``."""
@@ -135,14 +104,7 @@ class Served:
         return status
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self._out.close()
+        stop_server(self.server)
 
 
 SETUPS = {

@@ -18,12 +18,7 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -32,8 +27,8 @@ import tornado.web
 
 from advocacy_lab.server import static
 from advocacy_lab.server.static import GzipCache, accepts_gzip, precompressed
+from server_support import start_server, stop_server
 
-ROOT = Path(__file__).resolve().parents[1]
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -357,22 +352,7 @@ class PrecompressedStaticTest(tornado.testing.AsyncHTTPTestCase):
 
 # --------------------------------------------------------------------------- the real server
 
-SERVER_START_TIMEOUT = 120
 NOTEBOOK = "04-campaign-message.ipynb"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def advocacy_lab_command() -> list[str]:
-    exe = ROOT / ".venv" / "bin" / "advocacy-lab"
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("advocacy-lab")
-    return [found] if found else [sys.executable, "-m", "advocacy_lab.cli"]
 
 
 def http_get(port: int, path: str, headers: dict | None = None, timeout: float = 120):
@@ -389,38 +369,9 @@ def http_get(port: int, path: str, headers: dict | None = None, timeout: float =
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """``advocacy-lab serve`` as a learner's ``make start`` runs it; its port."""
-    log = tmp_path_factory.mktemp("gzip-server") / "serve.log"
-    port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*advocacy_lab_command(), "serve", "--port", str(port), "--no-browser"],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"advocacy-lab serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if http_get(port, "/", timeout=5)[0] in (301, 302):
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"advocacy-lab serve not ready after {SERVER_START_TIMEOUT}s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.25)
-        yield port
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+    server = start_server(tmp_path_factory.mktemp("gzip-server"))
+    yield server.port
+    stop_server(server)
 
 
 @pytest.fixture(scope="module")
