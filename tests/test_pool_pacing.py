@@ -17,24 +17,16 @@
 from __future__ import annotations
 
 import asyncio
-import http.client
 import logging
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import psutil
 import pytest
 
 from advocacy_lab.server.pool import PacedRefillMixin, pace_refills, paced_class, paced_pools
+from server_support import request, start_server, stop_server
 
-ROOT = Path(__file__).resolve().parents[1]
 NB = "04-campaign-message.ipynb"
 #: Bound on every wait for something that should happen (never a measured duration).
 EVENTUALLY = 10.0
@@ -81,10 +73,12 @@ class FakeVoilaKernelManager:
         if kernel_id is None:
             self._count += 1
             kernel_id = f"k{self._count}"
-        self._note("start", kernel_id)
-        await asyncio.sleep(0)  # starting a kernel gives the loop back
+        # The notebook's end is there to set as soon as the start is seen (a test may
+        # finish a kernel it has just seen start, before this coroutine runs again).
         finished = asyncio.get_running_loop().create_future()
         self.notebook_done[kernel_id] = finished
+        self._note("start", kernel_id)
+        await asyncio.sleep(0)  # starting a kernel gives the loop back
 
         async def render():
             await finished
@@ -418,48 +412,9 @@ def test_refills_still_waiting_give_up_when_the_server_stops():
 
 # --------------------------------------------------------------------------- the real server
 
-SERVER_START_TIMEOUT = 120
 #: CPU seconds a kernel may still use once its notebook has run (an idle ipykernel
 #: uses about 0.001 s a second); a notebook run takes far more.
 IDLE_CPU = 0.1
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def advocacy_lab_command() -> list[str]:
-    exe = ROOT / ".venv" / "bin" / "advocacy-lab"
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("advocacy-lab")
-    return [found] if found else [sys.executable, "-m", "advocacy_lab.cli"]
-
-
-def http_get(port: int, path: str, timeout: float = 120) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        resp.read()
-        return resp.status
-    finally:
-        conn.close()
-
-
-def kernel_processes(server: psutil.Process) -> dict[str, psutil.Process]:
-    """Kernel id -> process, from the connection file on each kernel's command line."""
-    kernels = {}
-    for child in server.children(recursive=True):
-        try:
-            found = re.search(r"kernel-([0-9a-f-]{36})\.json", " ".join(child.cmdline()))
-        except psutil.Error:
-            continue
-        if found:
-            kernels[found.group(1)] = child
-    return kernels
 
 
 def cpu(proc: psutil.Process) -> float | None:
@@ -478,54 +433,34 @@ def test_real_server_refills_warm_one_after_another(tmp_path):
     The test sends no request while the refills are due: a request counts as a
     learner arriving and would postpone them.
     """
-    log = tmp_path / "serve.log"
-    port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                *advocacy_lab_command(), "serve", "--port", str(port), "--no-browser",
-                "--pool-size", "0", "--pool-size", f"{NB}=3",
-            ],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = psutil.Process(proc.pid)
     filled = f"Kernel pool of {NB} is filled with 3 kernel(s)"
+
+    def pool_of_3_filled(srv) -> bool:  # seen in the log only: no request before the learners'
+        return filled in srv.log_text()
+
+    server = start_server(tmp_path, args=["--pool-size", "0", "--pool-size", f"{NB}=3"], ready=pool_of_3_filled)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while filled not in log.read_text(errors="replace"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the pool of 3 was not filled:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.2)
-        before = log.read_text(errors="replace")
+        before = server.log_text()
         offset = len(before)
         taken = set(re.findall(r"Kernel started: (\S+)", before))
         assert len(taken) == 3, before[-3000:]
         for _ in range(3):  # three learners arrive; each page takes a preheated kernel
-            assert http_get(port, f"/voila/render/{NB}") == 200
+            assert request(server, "GET", f"/voila/render/{NB}", timeout=120)[0] == 200
 
         samples: list[dict[str, float]] = []  # kernel id -> CPU seconds, every ~50 ms
         deadline = time.monotonic() + 120
         while True:
-            samples.append({k: c for k, p in kernel_processes(server).items() if (c := cpu(p)) is not None})
-            tail = log.read_text(errors="replace")[offset:]
+            samples.append({k: c for k, p in server.kernels_by_id().items() if (c := cpu(p)) is not None})
+            tail = server.log_text()[offset:]
             if tail.count(filled) >= 3:
                 break
-            if time.monotonic() > deadline or proc.poll() is not None:
+            if time.monotonic() > deadline or server.proc.poll() is not None:
                 pytest.fail(f"the three refills did not finish:\n{tail[-3000:]}")
             time.sleep(0.05)
         time.sleep(0.5)  # let the last notebook's kernel settle before the final reading
-        final = {k: c for k, p in kernel_processes(server).items() if (c := cpu(p)) is not None}
+        final = {k: c for k, p in server.kernels_by_id().items() if (c := cpu(p)) is not None}
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        stop_server(server)
 
     # The log: started, filled, started, filled, started, filled, nothing in between.
     lines = [
