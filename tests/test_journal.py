@@ -422,8 +422,10 @@ NODE = shutil.which("node")
 JS_FILE = Path(ui_drafts.__file__).with_name("browser_store.js")
 
 HARNESS = r"""
+import { readFileSync } from "node:fs";
 import mod from "./browser_store.mjs";
-const scenario = JSON.parse(process.argv[2]);
+// On stdin: a scenario may hold megabytes (more than one command-line argument takes).
+const scenario = JSON.parse(readFileSync(0, "utf8"));
 class Storage {
   constructor(items) { this.items = new Map(Object.entries(items)); }
   get length() { return this.items.size; }
@@ -466,14 +468,17 @@ globalThis.document = {
 const state = { namespace: "advocacy-lab:drafts:", journal_prefix: "advocacy-lab:journal:", fields: scenario.fields, max_chars: 100000 };
 const saved = [];
 const sent = [];
+// The UTF-8 size of the JSON of every message the page sends (updates and custom messages).
+const sizes = [];
+const bytes = (value) => new TextEncoder().encode(JSON.stringify(value)).length;
 const listeners = [];
 const model = {
   get: (k) => state[k],
   set: (k, v) => { state[k] = v; },
-  save_changes: () => saved.push(JSON.parse(JSON.stringify(state))),
+  save_changes: () => { saved.push(JSON.parse(JSON.stringify(state))); sizes.push(bytes(state)); },
   on: (name, fn) => { if (name === "msg:custom") listeners.push(fn); },
   off: () => {},
-  send: (m) => sent.push(m),
+  send: (m) => { sent.push(m); sizes.push(bytes(m)); },
 };
 const cleanup = mod.initialize({ model });
 const fire = (type, target) => { for (const fn of handlers[type] || []) fn({ type, target }); };
@@ -497,12 +502,14 @@ for (const step of scenario.steps) {
     fireWindow("storage", { key: "advocacy-lab:drafts:" + step.key });
   } else if (step.do === "reconnected") {
     fireWindow("advocacy-lab:connection", { detail: { state: "ok", was: "lost" } });
+  } else if (step.do === "kernel_sets") {
+    state[step.name] = step.value;  // a trait the kernel synced to the page
   }
 }
 const maxlength = Object.fromEntries(Object.entries(roots).map(([fid, r]) => [fid, r.inputs[0].attrs.maxlength ?? null]));
 if (scenario.close) fireWindow("pagehide", {});  // the tab is reloaded or closed
 if (typeof cleanup === "function") cleanup();
-console.log(JSON.stringify({ saved, sent, storage: Object.fromEntries(globalThis.localStorage.items), maxlength }));
+console.log(JSON.stringify({ saved, sent, sizes, storage: Object.fromEntries(globalThis.localStorage.items), maxlength }));
 """
 
 
@@ -513,8 +520,8 @@ def run_page(tmp_path: Path, *, fields: dict, storage: dict | None = None, steps
     shutil.copy(JS_FILE, tmp_path / "browser_store.mjs")
     (tmp_path / "harness.mjs").write_text(HARNESS, encoding="utf-8")
     scenario = {"fields": fields, "storage": storage or {}, "steps": steps or [], "close": close}
-    out = subprocess.run([NODE, "harness.mjs", json.dumps(scenario)], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=60, check=True)
+    out = subprocess.run([NODE, "harness.mjs"], input=json.dumps(scenario), cwd=tmp_path, capture_output=True,
+                         text=True, encoding="utf-8", timeout=120, check=True)
     return json.loads(out.stdout)
 
 

@@ -862,3 +862,230 @@ def apply_journal(
             merged[key] = data
             changes[key] = diff
     return merged, changes, conflicts
+
+
+# --------------------------------------------------------------------------
+# From the page to the kernel: what does not fit in one message.
+# --------------------------------------------------------------------------
+#
+# The server takes at most 1 MiB in one websocket message from a page
+# (server/voila.json), yet a learner may keep megabytes in the browser: every
+# text field takes up to MAX_FIELD_CHARS characters, and a journal entry holds
+# two texts. So the page (ui/browser_store.js) sends a message whose JSON is
+# larger than PART_BYTES (UTF-8) in parts, one after another, ids increasing:
+#
+#     {"op": "part", "id": 7, "index": 0, "count": 3, "text": "<a piece of the message's JSON>"}
+#
+# On load, saved drafts and journal entries that fit in PART_BYTES all
+# together still go in one update of the synced traits. More than that go
+# one by one (each in parts if need be), then the page says it is done:
+#
+#     {"op": "load_draft", "transfer": 1, "key": "<draft key>", "text": "<the record's JSON text>"}
+#     {"op": "load_entry", "transfer": 1, "entry": {<one journal entry>}}
+#     {"op": "load_done", "transfer": 1, "keys": [<every draft key sent>], "entries": <how many>,
+#      "available": true, "problem": "", "detail": ""}
+#
+# Only "load_done" makes the drafts readable, so nothing reads them before all
+# have arrived. A draft it lists that did not arrive whole counts as
+# unreadable (put aside and announced, never dropped); a page that never says
+# "done" has not loaded; a newer transfer (the page sends again once back in
+# touch) replaces an unfinished one.
+
+PART_BYTES = 256 * 1024
+"""Most UTF-8 bytes of JSON in one message from the page (a quarter of the server's cap)."""
+
+MAX_PAGE_TEXT_CHARS = 2 * MAX_DRAFT_BYTES
+"""Most characters one message, or one load, from the page may add up to.
+
+Twice what a browser keeps for a site (about 5 million characters): never
+reached by a learner's drafts, and a bound on what a page can make a kernel hold."""
+
+MAX_PARTS = 4096
+LOAD_OPS = ("load_draft", "load_entry", "load_done")
+_MAX_DETAIL_CHARS = 300
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+class MessageParts:
+    """Puts back together the messages a page sends in parts.
+
+    ``add(part)`` returns the whole message once its last part is in, else
+    None. Parts may come in any order, and a part sent twice is taken once.
+    A message whose parts disagree, do not join into a JSON object, or add up
+    to more than ``max_chars`` is dropped; so is one left unfinished when a
+    part of a newer message arrives (the page sends one message's parts
+    together). Never raises on any input; ``problems`` says what was dropped.
+    """
+
+    def __init__(self, max_chars: int = MAX_PAGE_TEXT_CHARS) -> None:
+        self.max_chars = max_chars
+        self.problems: list[str] = []
+        self._id = 0  # the newest message seen
+        self._open = False  # still waiting for parts of it
+        self._count = 0
+        self._pieces: dict[int, str] = {}
+        self._size = 0
+
+    def add(self, part: object) -> dict[str, Any] | None:
+        if not isinstance(part, Mapping):
+            self.problems.append("a part that is not an object")
+            return None
+        msg_id, index, count, text = part.get("id"), part.get("index"), part.get("count"), part.get("text")
+        if not (_is_count(msg_id) and msg_id > 0):
+            self.problems.append(f"a part without a valid message id ({msg_id!r})")
+            return None
+        if msg_id < self._id or (msg_id == self._id and not self._open):
+            return None  # a part of a message already put together, or dropped
+        if msg_id > self._id:
+            self._drop_unfinished()
+            self._id, self._open, self._count, self._pieces, self._size = msg_id, True, count, {}, 0
+        if not (_is_count(count) and 0 < count <= MAX_PARTS) or count != self._count:
+            return self._broken(f"a part count of {count!r}")
+        if not (_is_count(index) and index < count) or not isinstance(text, str):
+            return self._broken(f"a part numbered {index!r} of {count!r}, or without text")
+        if index in self._pieces:
+            if self._pieces[index] != text:
+                return self._broken(f"part {index} sent twice, differently")
+            return None
+        self._size += len(text)
+        if self._size > self.max_chars:
+            return self._broken(f"more than {self.max_chars} characters")
+        self._pieces[index] = text
+        if len(self._pieces) < self._count:
+            return None
+        whole = "".join(self._pieces[i] for i in range(self._count))
+        self._open, self._pieces, self._size = False, {}, 0
+        try:
+            message = json.loads(whole)
+        except (ValueError, RecursionError) as exc:
+            self.problems.append(f"message {msg_id}: its parts do not join into JSON ({exc})")
+            return None
+        if not isinstance(message, dict) or message.get("op") == "part":
+            self.problems.append(f"message {msg_id}: its parts do not join into a message")
+            return None
+        return message
+
+    def _drop_unfinished(self) -> None:
+        if self._open:
+            self.problems.append(
+                f"message {self._id} left unfinished ({len(self._pieces)} of {self._count} parts)"
+            )
+        self._open, self._pieces, self._size = False, {}, 0
+
+    def _broken(self, what: str) -> None:
+        self.problems.append(f"message {self._id} dropped: {what}")
+        self._open, self._pieces, self._size = False, {}, 0
+        return None
+
+
+class PageDrafts:
+    """What a page had saved, once it said it was done sending.
+
+    ``stored``: draft key -> the record's JSON text as kept in the browser,
+    or None for a draft that did not arrive whole (to read as unreadable).
+    ``entries``: the journal entries (checked where they are applied).
+    ``missing_entries``: how many the page said it sent but did not arrive;
+    ``malformed``: the page's "done" did not say what it had sent.
+    """
+
+    def __init__(self, stored: dict[str, str | None], entries: list[Any], *, available: bool, problem: str,
+                 detail: str, missing_entries: int = 0, malformed: bool = False) -> None:
+        self.stored = stored
+        self.entries = entries
+        self.available = available
+        self.problem = problem
+        self.detail = detail
+        self.missing_entries = missing_entries
+        self.malformed = malformed
+
+
+class DraftsArrival:
+    """Collects a page's saved drafts and journal sent one by one (``LOAD_OPS``).
+
+    ``add(message)`` returns ``PageDrafts`` once the page's "load_done" for
+    the current transfer is in, else None. Never raises on any input;
+    ``problems`` says what was ignored.
+    """
+
+    def __init__(self, max_chars: int = MAX_PAGE_TEXT_CHARS) -> None:
+        self.max_chars = max_chars
+        self.problems: list[str] = []
+        self._transfer = 0
+        self._finished = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self._drafts: dict[str, str | None] = {}
+        self._entries: list[Any] = []
+        self._size = 0
+
+    def _fits(self, size: int) -> bool:
+        self._size += size
+        if self._size > self.max_chars:
+            self.problems.append(f"transfer {self._transfer}: more than {self.max_chars} characters")
+            return False
+        return True
+
+    def add(self, message: object) -> PageDrafts | None:
+        if not isinstance(message, Mapping) or message.get("op") not in LOAD_OPS:
+            return None
+        transfer = message.get("transfer")
+        if not (_is_count(transfer) and transfer > 0):
+            self.problems.append(f"a {message.get('op')} without a valid transfer ({transfer!r})")
+            return None
+        if transfer < self._transfer or (transfer == self._transfer and self._finished):
+            return None  # an older transfer (replaced), or one already done
+        if transfer > self._transfer:
+            if self._drafts or self._entries:
+                self.problems.append(f"transfer {self._transfer} replaced before it was done")
+            self._transfer, self._finished = transfer, False
+            self._reset()
+        op = message["op"]
+        if op == "load_draft":
+            key, text = message.get("key"), message.get("text")
+            if not isinstance(key, str):
+                self.problems.append(f"a draft without a key ({type(key).__name__})")
+            elif not isinstance(text, str) or not self._fits(len(text)):
+                self._drafts[key] = None
+            elif key in self._drafts and self._drafts[key] != text:
+                self.problems.append(f"draft {key!r} sent twice, differently")
+                self._drafts[key] = None
+            elif key not in self._drafts:
+                self._drafts[key] = text
+            return None
+        if op == "load_entry":
+            entry = message.get("entry")
+            try:
+                size = len(json.dumps(entry, ensure_ascii=False))
+            except (TypeError, ValueError, RecursionError):
+                size = 0  # not JSON: skipped where entries are checked
+            if self._fits(size):
+                self._entries.append(entry)
+            return None
+        return self._finish(message)
+
+    def _finish(self, done: Mapping[str, Any]) -> PageDrafts:
+        keys, declared = done.get("keys"), done.get("entries")
+        malformed = not (isinstance(keys, list) and all(isinstance(k, str) for k in keys) and _is_count(declared))
+        if malformed:
+            self.problems.append(f"transfer {self._transfer}: its end does not list what was sent")
+        listed = [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+        stored = {key: self._drafts.get(key) for key in listed}
+        stored.update({key: text for key, text in self._drafts.items() if key not in stored})
+        missing = max(0, declared - len(self._entries)) if _is_count(declared) else 0
+        problem, detail = done.get("problem"), done.get("detail")
+        result = PageDrafts(
+            stored,
+            list(self._entries),
+            available=done.get("available") is True,
+            problem=problem if isinstance(problem, str) and len(problem) <= 40 else "",
+            detail=detail[:_MAX_DETAIL_CHARS] if isinstance(detail, str) else "",
+            missing_entries=missing,
+            malformed=malformed,
+        )
+        self._finished = True
+        self._reset()
+        return result

@@ -2,9 +2,19 @@
 //
 // The Python side (advocacy_lab/ui/drafts.py, BrowserDraftStore) cannot read
 // localStorage itself, so on start this module sends every saved draft to
-// Python through the synced `stored` trait, and then carries out the
-// save/delete/clear/put_aside/keep_aside messages Python sends. Records are
-// JSON text here: Python encodes and checks them (one format for every store).
+// Python, and then carries out the save/delete/clear/put_aside/keep_aside
+// messages Python sends. Records are JSON text here: Python encodes and
+// checks them (one format for every store).
+//
+// The server refuses a websocket message from the page above 1 MiB (and
+// closes the connection), yet a learner may keep megabytes here. So no
+// message to the kernel carries more than PART_BYTES of JSON: saved drafts and
+// journal that fit go in one update of the synced traits (`stored`,
+// `journal`, `loaded`); more go one by one ("load_draft", "load_entry", then
+// "load_done"), and any larger message in parts ("part"). The kernel puts
+// them back together (advocacy_lab.core.drafts: MessageParts, DraftsArrival)
+// and sets `loaded` once all have arrived; a page that is not loaded when the
+// connection comes back sends them again.
 //
 // Two more jobs need no kernel at all, because the kernel may be gone (server
 // restarted, connection lost, kernel killed):
@@ -32,6 +42,10 @@ const PUT_ASIDE_PREFIX = "advocacy-lab:drafts-put-aside:";
 const JOURNAL_STALE_MS = 60000;
 const JOURNAL_REFRESH_MS = 15000;
 const DOWNLOAD_WAIT_MS = 15000;
+// Most UTF-8 bytes of JSON in one message to the kernel (advocacy_lab.core.drafts.PART_BYTES):
+// a quarter of the server's cap, leaving room for the message's envelope.
+const PART_BYTES = 256 * 1024;
+const PART_ROOM = 1024; // for a part's own fields around its piece of text
 
 function errorKind(error) {
   const name = (error && error.name) || "";
@@ -113,6 +127,65 @@ function parseRecord(text) {
     // unreadable: Python puts it aside when the page loads
   }
   return null;
+}
+
+// ---------------------------------------------------------------- messages to the kernel
+
+const encoder = new TextEncoder();
+
+function jsonBytes(value) {
+  return encoder.encode(JSON.stringify(value)).length;
+}
+
+function isHighSurrogate(code) {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+// `text` cut into pieces of at most `maxBytes` bytes each once written as a
+// JSON string (escapes counted), never between the two halves of a surrogate
+// pair (the kernel would join two halves into two broken characters).
+function cutText(text, maxBytes) {
+  const pieces = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + maxBytes);
+    for (;;) {
+      if (end < text.length && end - start > 1 && isHighSurrogate(text.charCodeAt(end - 1))) {
+        end -= 1;
+      }
+      const size = jsonBytes(text.slice(start, end));
+      if (size <= maxBytes || end - start <= 1) {
+        break;
+      }
+      end = start + Math.max(1, Math.floor(((end - start) * maxBytes) / size) - 1);
+    }
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
+  return pieces;
+}
+
+// Sends a message whole when its JSON fits in PART_BYTES, else in parts:
+// {"op": "part", "id", "index", "count", "text"}, all of one message together.
+class Outbox {
+  constructor(model) {
+    this.model = model;
+    this.lastId = 0;
+  }
+
+  send(msg) {
+    const text = JSON.stringify(msg);
+    if (encoder.encode(text).length <= PART_BYTES) {
+      this.model.send(msg);
+      return;
+    }
+    this.lastId += 1;
+    const id = this.lastId;
+    const pieces = cutText(text, PART_BYTES - PART_ROOM);
+    pieces.forEach((piece, index) => {
+      this.model.send({ op: "part", id, index, count: pieces.length, text: piece });
+    });
+  }
 }
 
 // ---------------------------------------------------------------- fields by path
@@ -502,38 +575,73 @@ export default {
     const opened = openStorage();
     const storage = opened.storage;
     const journal = storage ? new Journal(storage, journalPrefix, prefix) : null;
-    let stored = {};
-    let entries = [];
-    let problem = opened.problem;
-    let detail = opened.detail;
-    if (storage) {
-      try {
-        stored = readAll(storage, prefix);
-        entries = journal.all();
-      } catch (error) {
-        problem = "unreadable";
-        detail = errorText(error);
-      }
-    }
-    try {
-      model.set("available", Boolean(storage));
-      model.set("problem", problem);
-      model.set("problem_detail", detail);
-      model.set("stored", stored);
-      model.set("journal", entries);
-      model.set("loaded", true);
-      model.save_changes();
-    } catch (error) {
-      console.error("advocacy-lab drafts: could not report saved drafts", error);
-    }
+    const outbox = new Outbox(model);
+    const detail = opened.detail;
 
     const send = (msg) => {
       try {
-        model.send(msg);
+        outbox.send(msg);
       } catch (_) {
         // the kernel is gone; the connection watch tells the learner
       }
     };
+
+    // Every saved draft and journal entry, to the kernel: in one update when
+    // that fits in PART_BYTES, else one by one, then "load_done".
+    let transfer = 0;
+    const report = () => {
+      let stored = {};
+      let entries = [];
+      let problem = opened.problem;
+      let problemDetail = detail;
+      if (storage) {
+        try {
+          stored = readAll(storage, prefix);
+          entries = journal.all();
+        } catch (error) {
+          stored = {};
+          entries = [];
+          problem = "unreadable";
+          problemDetail = errorText(error);
+        }
+      }
+      try {
+        const state = {
+          available: Boolean(storage),
+          problem,
+          problem_detail: problemDetail,
+          stored,
+          journal: entries,
+        };
+        if (jsonBytes(state) <= PART_BYTES) {
+          for (const [name, value] of Object.entries(state)) {
+            model.set(name, value);
+          }
+          model.set("loaded", true);
+          model.save_changes();
+          return;
+        }
+        transfer += 1;
+        for (const [key, text] of Object.entries(stored)) {
+          outbox.send({ op: "load_draft", transfer, key, text });
+        }
+        for (const entry of entries) {
+          outbox.send({ op: "load_entry", transfer, entry });
+        }
+        outbox.send({
+          op: "load_done",
+          transfer,
+          keys: Object.keys(stored),
+          entries: entries.length,
+          available: Boolean(storage),
+          problem,
+          detail: problemDetail,
+        });
+      } catch (error) {
+        console.error("advocacy-lab drafts: could not report saved drafts", error);
+      }
+    };
+    report();
     const reportError = (error, msg) => {
       send({
         op: "error",
@@ -665,8 +773,13 @@ export default {
 
       // Back in touch with a kernel that lived through the outage: hand it what
       // was typed meanwhile (its widgets may not have heard).
+      // A page whose drafts had not all reached the kernel sends them again.
       listen(globalThis, "advocacy-lab:connection", (event) => {
         if (event && event.detail && event.detail.state === "ok" && event.detail.was !== "ok") {
+          if (!model.get("loaded")) {
+            report();
+            return;
+          }
           const own = journal.own();
           if (own.length) {
             send({ op: "journal", entries: own });

@@ -37,9 +37,13 @@ import traitlets
 
 from advocacy_lab.core.catalogue import text, texts
 from advocacy_lab.core.drafts import (
+    LOAD_OPS,
     DraftStore,
+    DraftsArrival,
     FileDraftStore,
     MemoryDraftStore,
+    MessageParts,
+    PageDrafts,
     apply_changes,
     apply_journal,
     decode_record,
@@ -101,7 +105,12 @@ class BrowserStorage(anywidget.AnyWidget):
 
     The browser fills ``stored`` (draft key -> record as JSON text), ``journal``
     (the entries of every page's journal), ``available`` and ``problem``, then
-    sets ``loaded``; it carries out the custom messages
+    sets ``loaded``, all in one update when that fits in PART_BYTES; else it
+    sends them one by one ({"op": "load_draft"|"load_entry"|"load_done"}, see
+    advocacy_lab.core.drafts), and the kernel sets those traits (not
+    ``stored`` and ``journal``) and ``loaded`` once all have arrived, as the
+    server refuses a message above 1 MiB. Any message larger than PART_BYTES
+    comes in parts ({"op": "part"}). It carries out the custom messages
     {"op": "save"|"delete"|"clear"|"put_aside"|"keep_aside", ...} (a save with
     ``changes`` is merged by field over the record held) and sends
     {"op": "error", "kind": "quota"|"unavailable"|..., ...} on failures,
@@ -176,7 +185,9 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
 
     Listeners (``add_listener``) hear ``("conflict", {"key", "path", "other"})``
     when a text written elsewhere was kept aside, ``("restored", {"keys"})``
-    when a journal changed drafts after the start, and ``("other_tab", {"key"})``.
+    when a journal changed drafts after the start, ``("other_tab", {"key"})``,
+    and ``("incomplete", {"missing_entries"})`` when journal entries the page
+    sent on load did not all arrive (drafts that did not are put aside).
     """
 
     # Plain-language note for the learner ("" when all is well).
@@ -192,6 +203,10 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
         self._queue: list[dict[str, Any]] = []
         self._pending: dict[str, list[dict[str, Any]]] = {}  # field changes made before the browser answered
         self._listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        # Drafts and messages too large for one websocket message come in pieces.
+        self._parts = MessageParts()
+        self._arrival = DraftsArrival()
+        self._arrived: PageDrafts | None = None
         self._init_waiting()
         self.widget.observe(self._on_browser_state, names=["loaded", "stored"])
         self.widget.on_msg(self._on_browser_message)
@@ -268,7 +283,8 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
         if not self.widget.loaded or self._absorbed:
             return
         self._absorbed = True
-        self._absorb(self.widget.stored)
+        arrived, self._arrived = self._arrived, None  # the texts are not kept twice
+        self._absorb(arrived.stored if arrived is not None else self.widget.stored)
         if self.widget.problem in _BROWSER_PROBLEMS:
             self.notice = _BROWSER_PROBLEMS[self.widget.problem]
         queue, self._queue = self._queue, []
@@ -276,7 +292,8 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
         pending, self._pending = self._pending, {}
         # What the page journaled (earlier pages, an outage), then what was
         # changed here before the page answered, over what the browser holds.
-        merged, _changes, conflicts = apply_journal(browser_data, self._valid_journal(self.widget.journal))
+        journal = arrived.entries if arrived is not None else self.widget.journal
+        merged, _changes, conflicts = apply_journal(browser_data, self._valid_journal(journal))
         combined = {**browser_data, **merged}
         for key, changes in pending.items():
             combined[key] = apply_changes(combined.get(key, {}), changes)[0]
@@ -301,6 +318,10 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
                     {"op": "save", "key": key, "value": record_to_json(self._records[key]), "changes": changes}
                 )
         self._tell_conflicts(conflicts)
+        if arrived is not None and (arrived.missing_entries or arrived.malformed):
+            # Drafts that did not arrive whole were put aside and announced in _absorb;
+            # journal entries stay in the page's journal, for the next load.
+            self._tell("incomplete", {"missing_entries": arrived.missing_entries})
         self._run_ready_callbacks()
 
     def _valid_journal(self, entries: Any) -> list[dict[str, Any]]:
@@ -354,6 +375,15 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
         if not isinstance(content, Mapping):
             return
         op = content.get("op")
+        if op == "part":
+            whole = self._parts.add(content)
+            self._log_problems(self._parts)
+            if whole is None:
+                return
+            content, op = whole, whole.get("op")
+        if op in LOAD_OPS:
+            self._on_load_message(content)
+            return
         if op == "conflict":
             key = content.get("key")
             for conflict in content.get("conflicts") or ():
@@ -371,6 +401,27 @@ class BrowserDraftStore(_WaitsForPage, MemoryDraftStore, traitlets.HasTraits):
         kind = content.get("kind")
         log.warning("browser draft store: %s (%s)", kind, content.get("message"))
         self.notice = _BROWSER_PROBLEMS.get(kind, _BROWSER_PROBLEMS["error"])
+
+    @staticmethod
+    def _log_problems(source: MessageParts | DraftsArrival) -> None:
+        for problem in source.problems:
+            log.warning("from the page: %s", problem)
+        source.problems.clear()
+
+    def _on_load_message(self, message: Mapping[str, Any]) -> None:
+        """The page's drafts, one by one; readable once the page says it is done."""
+        if self._absorbed or self.widget.loaded:
+            return  # already here: the page sent them again, not knowing
+        arrived = self._arrival.add(message)
+        self._log_problems(self._arrival)
+        if arrived is None:
+            return
+        self._arrived = arrived
+        with self.widget.hold_sync():
+            self.widget.available = arrived.available
+            self.widget.problem = arrived.problem
+            self.widget.problem_detail = arrived.detail
+        self.widget.loaded = True  # takes them in (_on_browser_state), then the ready callbacks
 
     def _on_late_journal(self, entries: Any) -> None:
         """The page is back in touch after an outage: take in what it kept meanwhile."""
@@ -586,6 +637,7 @@ class DraftKeeper(widgets.VBox):
         self._lang = lang or str(getattr(components[0], "lang", "") or "en")
         self._dropped: list[str] = []  # labels of restored parts that did not fit their field
         self._other_tab = False
+        self._incomplete = False  # some saved work did not reach the kernel on load
         self._conflicts: list[tuple[str, str]] = []  # (part, the other text), newest last
 
         self._status = widgets.HTML()
@@ -783,6 +835,8 @@ class DraftKeeper(widgets.VBox):
             self._add_conflict(info.get("key"), info.get("path"), info.get("other"))
         elif event == "other_tab" and info.get("key") in self._keys:
             self._other_tab = True
+        elif event == "incomplete":
+            self._incomplete = True
         elif event == "restored":
             self._restore_all(set(info.get("keys") or ()))
         self._refresh()
@@ -844,6 +898,8 @@ class DraftKeeper(widgets.VBox):
             notes.append(text("drafts.field_dropped", self._lang, parts=", ".join(self._dropped)))
         if self._other_tab:
             notes.append(text("drafts.other_tab", self._lang))
+        if self._incomplete:
+            notes.append(text("drafts.transfer_incomplete", self._lang))
         return [n for n in notes if n]
 
     def _conflict_notes(self) -> list[tuple[str, str]]:
