@@ -489,3 +489,12 @@ def test_a_large_conflict_and_late_journal_leave_the_page_in_parts(tmp_path):
     assert theirs["post"] in keeper.notice and theirs["problem"] in keeper.notice
     assert builder.fields["ask"].value == long_text("typed offline")
     assert builder.fields["solution"].value == long_text("typed offline too")
+
+
+def test_text_fields_are_capped_even_where_the_browser_keeps_nothing(tmp_path):
+    # A text past the cap could make one update larger than the server takes.
+    fields = MessageBuilder().field_specs()
+    result = run_page(tmp_path, fields=fields, blocked=True)
+    assert result["maxlength"][field_id(BUILDER, "post")] == str(MAX_FIELD_CHARS)
+    [state] = result["saved"]
+    assert state["available"] is False and state["problem"] == "unavailable" and state["loaded"] is True

@@ -434,7 +434,11 @@ class Storage {
   setItem(k, v) { this.items.set(k, String(v)); }
   removeItem(k) { this.items.delete(k); }
 }
-globalThis.localStorage = new Storage(scenario.storage);
+if (scenario.blocked) {  // private browsing, policies: reading localStorage throws
+  Object.defineProperty(globalThis, "localStorage", { get() { const e = new Error("denied"); e.name = "SecurityError"; throw e; } });
+} else {
+  globalThis.localStorage = new Storage(scenario.storage);
+}
 // A small DOM: one element per field, with the classes the widgets carry.
 const handlers = {};
 const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
@@ -509,17 +513,18 @@ for (const step of scenario.steps) {
 const maxlength = Object.fromEntries(Object.entries(roots).map(([fid, r]) => [fid, r.inputs[0].attrs.maxlength ?? null]));
 if (scenario.close) fireWindow("pagehide", {});  // the tab is reloaded or closed
 if (typeof cleanup === "function") cleanup();
-console.log(JSON.stringify({ saved, sent, sizes, storage: Object.fromEntries(globalThis.localStorage.items), maxlength }));
+const storage = scenario.blocked ? {} : Object.fromEntries(globalThis.localStorage.items);
+console.log(JSON.stringify({ saved, sent, sizes, storage, maxlength }));
 """
 
 
 def run_page(tmp_path: Path, *, fields: dict, storage: dict | None = None, steps: list | None = None,
-             close: bool = True) -> dict:
+             close: bool = True, blocked: bool = False) -> dict:
     if NODE is None:
         pytest.skip("node is not installed; browser_store.js is covered by the browser tests")
     shutil.copy(JS_FILE, tmp_path / "browser_store.mjs")
     (tmp_path / "harness.mjs").write_text(HARNESS, encoding="utf-8")
-    scenario = {"fields": fields, "storage": storage or {}, "steps": steps or [], "close": close}
+    scenario = {"fields": fields, "storage": storage or {}, "steps": steps or [], "close": close, "blocked": blocked}
     out = subprocess.run([NODE, "harness.mjs"], input=json.dumps(scenario), cwd=tmp_path, capture_output=True,
                          text=True, encoding="utf-8", timeout=120, check=True)
     return json.loads(out.stdout)

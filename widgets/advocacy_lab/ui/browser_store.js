@@ -803,31 +803,6 @@ export default {
         }
       });
 
-      // Cap what one field can hold (the kernel checks at most this much).
-      const cap = () => {
-        const max = model.get("max_chars");
-        if (typeof max === "number" && max > 0) {
-          for (const input of textInputs(document)) {
-            input.setAttribute("maxlength", String(max));
-          }
-        }
-      };
-      cap();
-      if (typeof MutationObserver === "function" && document.body) {
-        let queued = false;
-        const observer = new MutationObserver(() => {
-          if (!queued) {
-            queued = true;
-            setTimeout(() => {
-              queued = false;
-              cap();
-            }, 0);
-          }
-        });
-        observer.observe(document.body, { childList: true, subtree: true });
-        cleanups.push(() => observer.disconnect());
-      }
-
       // A download link names the fields it was built from; a click before the
       // kernel has caught up with the last keystroke waits for the new link.
       // The link's record of the fields has no bidi controls (the kernel strips
@@ -872,6 +847,35 @@ export default {
         };
         setTimeout(retry, 150);
       }, true);
+    }
+
+    if (typeof document !== "undefined") {
+      // Cap what one field can hold (the kernel checks at most this much), with
+      // or without storage: a longer text could also exceed the server's cap on
+      // one message from the page.
+      const cap = () => {
+        const max = model.get("max_chars");
+        if (typeof max === "number" && max > 0) {
+          for (const input of textInputs(document)) {
+            input.setAttribute("maxlength", String(max));
+          }
+        }
+      };
+      cap();
+      if (typeof MutationObserver === "function" && document.body) {
+        let queued = false;
+        const observer = new MutationObserver(() => {
+          if (!queued) {
+            queued = true;
+            setTimeout(() => {
+              queued = false;
+              cap();
+            }, 0);
+          }
+        });
+        observer.observe(document.body, { childList: true, subtree: true });
+        cleanups.push(() => observer.disconnect());
+      }
     }
 
     return () => {
