@@ -185,7 +185,7 @@ def parse_hostname(value: object, lang: str = "en") -> str:
     else:
         raise ValueError(text("serve.hostname_is_address", lang, value=value))
     try:
-        name = raw.encode("idna").decode("ascii").lower()  # "hội-thảo.lan" as browsers send it
+        name = raw.encode("idna").decode("ascii").lower()  # a non-ASCII name as browsers send it (punycode)
     except UnicodeError:
         name = ""
     name = name[:-1] if name.endswith(".") else name

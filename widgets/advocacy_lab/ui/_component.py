@@ -27,16 +27,11 @@ from urllib.parse import quote
 import ipywidgets as widgets
 import traitlets
 
+from advocacy_lab.core.catalogue import text
 from advocacy_lab.core.drafts import set_at, field_id
 
 log = logging.getLogger("advocacy_lab.ui")
 
-FRIENDLY_ERROR = {
-    "en": "Sorry, something went wrong on our side. Your text is safe. "
-    "Try again, and if it keeps happening, tell your trainer.",
-    "vi": "Xin lỗi, đã có lỗi xảy ra ở phía chúng tôi. Nội dung của bạn vẫn được giữ. "
-    "Hãy thử lại, nếu vẫn lỗi, hãy báo cho giảng viên.",
-}
 
 
 FIELD_CLASS = "al-field"
@@ -294,7 +289,7 @@ class LearnerComponent(widgets.VBox):
                 result = fn(*args, **kwargs)
             except Exception:  # noqa: BLE001 - any failure must reach the learner kindly
                 log.exception("error in %s callback %s", type(self).__name__, fn.__name__)
-                self._show_error(FRIENDLY_ERROR[self._lang])
+                self._show_error(text("component.friendly_error", self._lang))
                 return None
             self._show_error("")
             return result
