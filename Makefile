@@ -61,6 +61,8 @@ bench: setup browser
 	$(BIN)/python benchmarks/voila_tti.py
 	$(BIN)/python benchmarks/room.py
 	$(BIN)/python benchmarks/churn.py
+	$(BIN)/python benchmarks/flood.py
+	$(BIN)/python benchmarks/outage.py
 
 clean:
 	rm -rf $(VENV) .venv-smoke .pytest_cache .hypothesis
