@@ -467,18 +467,23 @@ class FileDraftStore:
             if record is not None:
                 self._keep_aside_locked(key, record)
 
+    def _free_path_beside(self, what: str) -> Path:
+        """``drafts.json.<what>-<timestamp>[.n]``: a name beside the drafts file that no file has yet."""
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        base = self.path.with_name(f"{self.path.name}.{what}-{stamp}")
+        target, n = base, 0
+        while target.exists():
+            n += 1
+            target = base.with_name(f"{base.name}.{n}")
+        return target
+
     def _keep_aside_locked(self, key: str, record: Mapping[str, Any]) -> None:
         payload = dump_drafts_file({key: record})
         for earlier in self.path.parent.glob(f"{self.path.name}.kept-*"):
             with contextlib.suppress(OSError):
                 if earlier.read_bytes() == payload:
                     return  # this very draft is kept already (announced again on each load)
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = self.path.with_name(f"{self.path.name}.kept-{stamp}")
-        target, n = base, 0
-        while target.exists():
-            n += 1
-            target = base.with_name(f"{base.name}.{n}")
+        target = self._free_path_beside("kept")
         try:
             target.write_bytes(payload)
         except OSError as exc:
@@ -557,12 +562,7 @@ class FileDraftStore:
         return records
 
     def _put_aside(self) -> Path:
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        backup, n = base, 0
-        while backup.exists():
-            n += 1
-            backup = base.with_name(f"{base.name}.{n}")
+        backup = self._free_path_beside("corrupt")
         try:
             os.replace(self.path, backup)
         except OSError as exc:
