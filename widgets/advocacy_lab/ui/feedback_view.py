@@ -12,31 +12,8 @@ from typing import Iterable
 
 from advocacy_lab.core.feedback import SEVERITIES, Feedback, Finding
 from advocacy_lab.core.text import strip_bidi_controls
+from advocacy_lab.core.catalogue import REFERENCE, languages, texts
 
-LABELS = {
-    "en": {
-        "ready": "Ready to post on {name}",
-        "not_ready": "Not ready yet to post on {name}",
-        "passed": "Well done",
-        "failed": "Not yet",
-        "error": "Must fix",
-        "warning": "Should fix",
-        "tip": "Tip",
-        "fix": "How to fix:",
-        "no_findings": "No problems found.",
-    },
-    "vi": {
-        "ready": "Sẵn sàng đăng lên {name}",
-        "not_ready": "Chưa sẵn sàng để đăng lên {name}",
-        "passed": "Tốt lắm",
-        "failed": "Chưa đạt",
-        "error": "Cần sửa",
-        "warning": "Nên sửa",
-        "tip": "Gợi ý",
-        "fix": "Cách sửa:",
-        "no_findings": "Không thấy vấn đề nào.",
-    },
-}
 
 _ICONS = {"error": "✖", "warning": "⚠", "tip": "💡"}
 _COLOURS = {"error": "#b00020", "warning": "#8a5a00", "tip": "#1b5e9b"}
@@ -49,7 +26,7 @@ def _shown(text: str) -> str:
 
 
 def label(key: str, lang: str = "en", **fields: str) -> str:
-    text = LABELS.get(lang, LABELS["en"])[key]
+    text = texts("feedback", lang if lang in languages() else REFERENCE)[key]
     return text.format(**fields) if fields else text
 
 

@@ -11,45 +11,10 @@ import ipywidgets as widgets
 
 from advocacy_lab import checks
 from advocacy_lab.ui._component import LearnerComponent
+from advocacy_lab.core.catalogue import texts
 
 FIELDS = ("url", "source", "medium", "campaign")
 
-TEXT = {
-    "en": {
-        "intro": "<h3 style='margin:0.2em 0'>Tracked link</h3><p style='margin:0'>"
-        "Add tracking to the link in your post, so your website statistics show which "
-        "platform and campaign each visitor came from.</p>",
-        "url": "Link",
-        "url_ph": "https://example.org/petition",
-        "source": "Where (source)",
-        "source_ph": "the platform, e.g. facebook",
-        "medium": "How (medium)",
-        "medium_ph": "e.g. social, email, sms",
-        "campaign": "Campaign name",
-        "campaign_ph": "short, no spaces, e.g. open-budget-2025",
-        "build": "Build my tracked link",
-        "result": "Your tracked link, ready to copy:",
-        "result_label": "Your tracked link",
-        "not_yet": "Not yet:",
-    },
-    "vi": {
-        "intro": "<h3 style='margin:0.2em 0'>Link có theo dõi</h3><p style='margin:0'>"
-        "Thêm thông số theo dõi vào link trong bài đăng, để thống kê website cho biết "
-        "mỗi người truy cập đến từ nền tảng và chiến dịch nào.</p>",
-        "url": "Link",
-        "url_ph": "https://example.org/kien-nghi",
-        "source": "Nguồn (source)",
-        "source_ph": "nền tảng, ví dụ facebook",
-        "medium": "Kênh (medium)",
-        "medium_ph": "ví dụ social, email, sms",
-        "campaign": "Tên chiến dịch",
-        "campaign_ph": "ngắn, không dấu cách, ví dụ ngan-sach-mo-2025",
-        "build": "Tạo link có theo dõi",
-        "result": "Link có theo dõi của bạn, sẵn sàng để sao chép:",
-        "result_label": "Link có theo dõi",
-        "not_yet": "Chưa được:",
-    },
-}
 
 
 class TrackingLinkBuilder(LearnerComponent):
@@ -70,7 +35,7 @@ class TrackingLinkBuilder(LearnerComponent):
         **kwargs: Any,
     ) -> None:
         super().__init__(draft_key=draft_key, lang=lang, **kwargs)
-        self._t = TEXT[lang]
+        self._t = texts("link_builder", lang)
         self._link: str | None = None
         self._inputs: dict[str, widgets.Text] = {}
         for name in FIELDS:

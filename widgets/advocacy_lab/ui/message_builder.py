@@ -17,67 +17,10 @@ from advocacy_lab.core.counting import prepare_counting
 from advocacy_lab.core.feedback import Feedback
 from advocacy_lab.ui._component import LearnerComponent
 from advocacy_lab.ui.feedback_view import render_findings, render_status
+from advocacy_lab.core.catalogue import texts
 
 DEFAULT_PLATFORMS = ("x", "facebook", "instagram")
 
-TEXT = {
-    "en": {
-        "intro": "<h3 style='margin:0.2em 0'>Your message box</h3>"
-        "<p style='margin:0'>Fill in the three parts, then write your post below.</p>",
-        "problem": "1. The problem",
-        "problem_ph": "What is wrong, who is hurt, and why now? (one or two sentences)",
-        "solution": "2. The solution",
-        "solution_ph": "What change would fix it, and who can make that change?",
-        "ask": "3. The call to action",
-        "ask_ph": "What exactly should the reader do? e.g. Sign the petition by 30 June",
-        "compose": "Start my post from the message box",
-        "compose_full": "Your post already has text, so nothing was changed. "
-        "Clear the post first if you want to start again from your message box.",
-        "compose_empty": "Fill in at least one part of the message box first.",
-        "post": "Your post",
-        "post_ph": "Write the post you would publish. The checks update as you type.",
-        "platforms": "Check it for:",
-        "check": "Check my post",
-        "waiting": "Write your post above: for each platform you will see its length, "
-        "what to fix, and a copy-ready version.",
-        "no_platforms": "Pick at least one platform to check your post for.",
-        "length": "Length on {name}",
-        "over": "{n} too many",
-        "preview": "People see this before “more”:",
-        "copy": "Copy-ready post for {name}:",
-        "copy_label": "Copy-ready post for {name}",
-        "fix_first": "Fix the “Must fix” points above, and your post for {name} "
-        "appears here, ready to copy.",
-    },
-    "vi": {
-        "intro": "<h3 style='margin:0.2em 0'>Hộp thông điệp của bạn</h3>"
-        "<p style='margin:0'>Điền ba phần, rồi viết bài đăng ở bên dưới.</p>",
-        "problem": "1. Vấn đề",
-        "problem_ph": "Điều gì đang sai, ai bị ảnh hưởng, vì sao cần hành động ngay?",
-        "solution": "2. Giải pháp",
-        "solution_ph": "Thay đổi nào sẽ giải quyết vấn đề, và ai có thể tạo ra thay đổi đó?",
-        "ask": "3. Lời kêu gọi hành động",
-        "ask_ph": "Người đọc cần làm gì cụ thể? Ví dụ: Hãy ký kiến nghị trước ngày 30/6",
-        "compose": "Bắt đầu bài đăng từ hộp thông điệp",
-        "compose_full": "Bài đăng đã có nội dung nên không có gì bị thay đổi. "
-        "Hãy xoá bài đăng trước nếu muốn bắt đầu lại từ hộp thông điệp.",
-        "compose_empty": "Hãy điền ít nhất một phần của hộp thông điệp trước.",
-        "post": "Bài đăng",
-        "post_ph": "Viết bài đăng bạn sẽ đăng. Kết quả kiểm tra cập nhật khi bạn gõ.",
-        "platforms": "Kiểm tra cho:",
-        "check": "Kiểm tra bài đăng",
-        "waiting": "Hãy viết bài đăng ở trên: với mỗi nền tảng bạn sẽ thấy độ dài, "
-        "điều cần sửa và một bản sẵn sàng để sao chép.",
-        "no_platforms": "Hãy chọn ít nhất một nền tảng để kiểm tra.",
-        "length": "Độ dài trên {name}",
-        "over": "thừa {n}",
-        "preview": "Người xem thấy phần này trước chữ “thêm”:",
-        "copy": "Bản sẵn sàng để sao chép cho {name}:",
-        "copy_label": "Bài đăng sẵn sàng cho {name}",
-        "fix_first": "Hãy sửa các mục “Cần sửa” ở trên, bài đăng cho {name} "
-        "sẽ hiện ở đây, sẵn sàng để sao chép.",
-    },
-}
 
 
 def _length_bar(length: int, limit: int, caption: str, over_text: str) -> str:
@@ -131,7 +74,7 @@ class MessageBuilder(LearnerComponent):
                 f"unknown platform(s) {', '.join(unknown)}; "
                 f"valid ones are {', '.join(self._platforms)}"
             )
-        self._t = TEXT[lang]
+        self._t = texts("message_builder", lang)
         self._feedback: dict[str, Feedback] = {}
 
         layout = widgets.Layout(width="100%", max_width="48em")

@@ -30,47 +30,13 @@ from advocacy_lab.core.drafts import field_id
 from advocacy_lab.core.plan import CampaignPlan, build_plan, load_all_drafts
 from advocacy_lab.core.text import strip_bidi_controls
 from advocacy_lab.ui._component import LearnerComponent
+from advocacy_lab.core.catalogue import texts
 
 #: Largest file offered as a download link. A data: link carries the whole file
 #: (a third larger in base64) to the browser, so a runaway plan must not
 #: freeze a page on a slow connection.
 MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024
 
-TEXT = {
-    "en": {
-        "title_label": "Plan title",
-        "draft_title": "your campaign plan's title",
-        "title_placeholder": "e.g. Clean air for Hanoi's schools",
-        "update": "Update my plan",
-        "update_tip": "Gather your latest work from every module into the plan",
-        "downloads": "Take your plan home",
-        "md": "Markdown (.md)",
-        "html": "Web page (.html)",
-        "docx": "Word (.docx)",
-        "download": "Download",
-        "too_large": "Your plan is too large to download from this page ({size} MB). "
-        "Shorten the longest texts, then update your plan.",
-        "missing_intro": "Each part links to the module where you do it, unless that module is still to come.",
-        "nothing_yet": "Your plan is empty so far. Start with any module below; your work will appear here.",
-    },
-    "vi": {
-        "title_label": "Tên kế hoạch",
-        "draft_title": "tên kế hoạch chiến dịch",
-        "title_placeholder": "Ví dụ: Không khí sạch cho trường học Hà Nội",
-        "update": "Cập nhật kế hoạch",
-        "update_tip": "Tập hợp bài làm mới nhất từ mọi học phần vào kế hoạch",
-        "downloads": "Mang kế hoạch về",
-        "md": "Markdown (.md)",
-        "html": "Trang web (.html)",
-        "docx": "Word (.docx)",
-        "download": "Tải về",
-        "too_large": "Kế hoạch quá lớn để tải về từ trang này ({size} MB). "
-        "Hãy rút gọn những đoạn dài nhất rồi cập nhật kế hoạch.",
-        "missing_intro": "Mỗi phần dẫn tới học phần nơi bạn thực hiện, trừ các học phần sắp ra mắt.",
-        "nothing_yet": "Kế hoạch của bạn đang trống. Hãy bắt đầu với bất kỳ học phần nào bên dưới; "
-        "bài làm sẽ hiện ở đây.",
-    },
-}
 
 _FORMATS: tuple[tuple[str, str], ...] = (
     ("md", MARKDOWN_MIME + ";charset=utf-8"),
@@ -107,7 +73,7 @@ class CampaignPlanView(LearnerComponent):
         **kwargs: Any,
     ) -> None:
         super().__init__(draft_key=draft_key, lang=lang, **kwargs)
-        self._t = TEXT[lang]
+        self._t = texts("plan_view", lang)
         self.draft_title = self._t["draft_title"]  # how the drafts keeper names this draft
         self._store: Any = None
         self._today = today

@@ -13,21 +13,8 @@ import ipywidgets as widgets
 from advocacy_lab.core.feedback import Feedback
 from advocacy_lab.core.quiz import QuizQuestion, check_answer, load_quiz
 from advocacy_lab.ui._component import LearnerComponent
+from advocacy_lab.core.catalogue import texts
 
-TEXT = {
-    "en": {
-        "title": "Quick check",
-        "score": "{right} of {total} answered correctly.",
-        "right": "Correct",
-        "wrong": "Not quite",
-    },
-    "vi": {
-        "title": "Kiểm tra nhanh",
-        "score": "Đúng {right} trên {total} câu.",
-        "right": "Đúng",
-        "wrong": "Chưa đúng",
-    },
-}
 
 
 class Quiz(LearnerComponent):
@@ -51,7 +38,7 @@ class Quiz(LearnerComponent):
         super().__init__(
             draft_key=draft_key or f"{quiz.replace('_', '-')}/quiz", lang=lang, **kwargs
         )
-        self._t = TEXT[lang]
+        self._t = texts("quiz", lang)
         self._questions = tuple(questions) if questions is not None else load_quiz(quiz)
         if not self._questions:
             raise ValueError("a quiz needs at least one question")
