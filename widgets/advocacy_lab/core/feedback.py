@@ -6,6 +6,7 @@ where each finding points at a rule declared as data (see ``rules.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
@@ -13,6 +14,15 @@ from .text import strip_bidi_controls
 
 Severity = Literal["error", "warning", "tip"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "tip")
+
+
+class Verdict(str, Enum):
+    """What a learner can do with the draft, as a code the interface words
+    (catalogue keys ``feedback.verdict.<code>``): never "ready" above a warning."""
+
+    READY = "ready"  # no finding at all
+    SUGGESTIONS = "suggestions"  # warnings or tips only: it can go out, better after a look
+    NOT_READY = "not_ready"  # at least one error: it cannot go out as it is
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,16 @@ class Feedback:
     def passed(self) -> bool:
         """True when there is no ``"error"`` finding."""
         return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def verdict(self) -> Verdict:
+        """Not ready on any error; ready with suggestions on any warning or tip; else ready."""
+        severities = {f.severity for f in self.findings}
+        if "error" in severities:
+            return Verdict.NOT_READY
+        if severities:
+            return Verdict.SUGGESTIONS
+        return Verdict.READY
 
     @property
     def rule_ids(self) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from .cta import find_cta
 from .feedback import Feedback, Finding
 from .links import has_utm, is_shortened
 from .platforms import Platform, get_platform
-from .rules import LANGUAGES, get_rule
+from .rules import get_rule, languages
 from .text import (
     MAX_FIELD_CHARS,
     Token,
@@ -64,8 +64,9 @@ def _fmt_number(value: Any, lang: str) -> Any:
 class _Report:
     """Collects findings, formatting each rule's message and fix in one language."""
 
-    def __init__(self, lang: str, values: dict[str, Any]) -> None:
+    def __init__(self, lang: str, platform: str, values: dict[str, Any]) -> None:
         self.lang = lang
+        self.platform = platform
         self.values = values
         self.findings: list[Finding] = []
 
@@ -78,7 +79,7 @@ class _Report:
                 severity=rule.severity,
                 message=rule.message_in(self.lang).format_map(values),
                 span=span,
-                suggestion=rule.fix_in(self.lang).format_map(values),
+                suggestion=rule.fix_in(self.lang, self.platform).format_map(values),
             )
         )
 
@@ -117,8 +118,8 @@ def _validate(text: object, lang: object) -> None:
         raise TypeError("text is None: pass the post as a string (use '' for an empty post)")
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, not {type(text).__name__}")
-    if not isinstance(lang, str) or lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    if not isinstance(lang, str) or lang not in languages():
+        raise ValueError(f"lang must be one of {', '.join(languages())}, not {lang!r}")
 
 
 def check_post(text: str, platform: str, lang: str = "en") -> Feedback:
@@ -178,7 +179,7 @@ def check_post(text: str, platform: str, lang: str = "en") -> Feedback:
         "max_mentions": p.max_mentions,
         "max_links": p.max_links,
     }
-    report = _Report(lang, values)
+    report = _Report(lang, p.id, values)
 
     if blank:
         report.add("text.empty")

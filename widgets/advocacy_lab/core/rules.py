@@ -1,25 +1,41 @@
 """Check rules declared as data, and the Markdown table of all of them.
 
-Each checker's rules live in ``data/<checker>_rules.json``: id, severity,
-message and plain-language fix (English and Vietnamese), a one-line summary of
-when the rule fires, and should-pass / should-fail examples that the test suite
-runs through the checker (an example may give ``"repeat": n`` to stand for its
-text written n times). ``advocacy-lab rules --markdown`` prints the table
-that is committed as docs/rules.md.
+Each checker's rules live in ``data/<checker>_rules.json``: id, severity, a
+one-line summary of when the rule fires (for trainers and docs/rules.md), and
+should-pass / should-fail examples that the test suite runs through the
+checker (an example may give ``"repeat": n`` to stand for its text written n
+times).
+
+What a learner reads lives in the text catalogue, one file per language
+(``locales/<lang>.json``): ``rule.<id>.message`` and ``rule.<id>.fix``, with
+{placeholders} filled from the measured values. A fix may have a version for
+one platform, ``rule.<id>.fix.<platform id>``, where the general advice would
+contradict that platform (an ask at the very start where only the first lines
+show) or speak of another one. Every language must carry every rule's message
+and fix: loading the rules fails otherwise, so adding a language is adding
+files. ``advocacy-lab rules --markdown`` prints the table committed as
+docs/rules.md.
 """
 from __future__ import annotations
 
 import json
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Mapping
 
+from . import catalogue
 from .feedback import SEVERITIES, Severity
 
-LANGUAGES = ("en", "vi")
+
+def languages() -> tuple[str, ...]:
+    """The languages rules are written in: those of the catalogue (one list for the course)."""
+    return catalogue.languages()
+
+
+LANGUAGES: tuple[str, ...] = languages()
 
 
 @dataclass(frozen=True)
@@ -34,40 +50,88 @@ class Example:
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule of one checker. ``message`` and ``fix`` are English; the
-    ``messages`` / ``fixes`` mappings hold every language ("en", "vi")."""
+    """One rule of one checker. Its sentences come from the catalogue:
+    ``message_in(lang)`` and ``fix_in(lang, platform)``; ``message`` and ``fix``
+    are the reference (English) ones."""
 
     id: str
     severity: Severity
-    message: str
-    fix: str
     summary: str = ""
     checker: str = ""
-    messages: Mapping[str, str] = field(default_factory=dict)
-    fixes: Mapping[str, str] = field(default_factory=dict)
     should_pass: tuple[Example, ...] = ()
     should_fail: tuple[Example, ...] = ()
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"rule {self.id}: severity must be one of {', '.join(SEVERITIES)}")
-        for lang in LANGUAGES:
-            if not self.messages.get(lang) or not self.fixes.get(lang):
-                raise ValueError(f"rule {self.id}: message and fix are needed in {lang!r}")
-        object.__setattr__(self, "messages", MappingProxyType(dict(self.messages)))
-        object.__setattr__(self, "fixes", MappingProxyType(dict(self.fixes)))
+        for lang in languages():
+            missing = [k for k in (self.message_key, self.fix_key) if k not in catalogue.catalogue(lang)]
+            if missing:
+                raise ValueError(
+                    f"rule {self.id}: locales/{lang}.json lacks {', '.join(missing)}"
+                )
 
-    def message_in(self, lang: str = "en") -> str:
-        return self.messages.get(lang) or self.message
+    @property
+    def message_key(self) -> str:
+        return f"rule.{self.id}.message"
 
-    def fix_in(self, lang: str = "en") -> str:
-        return self.fixes.get(lang) or self.fix
+    @property
+    def fix_key(self) -> str:
+        return f"rule.{self.id}.fix"
+
+    @property
+    def message(self) -> str:
+        return self.message_in(catalogue.REFERENCE)
+
+    @property
+    def fix(self) -> str:
+        return self.fix_in(catalogue.REFERENCE)
+
+    def message_in(self, lang: str = catalogue.REFERENCE) -> str:
+        return catalogue.text(self.message_key, lang)
+
+    def fix_in(self, lang: str = catalogue.REFERENCE, platform: str | None = None) -> str:
+        """The fix in ``lang``; the platform's own version when the catalogue has one."""
+        if platform is not None:
+            key = f"{self.fix_key}.{platform}"
+            if key in catalogue.catalogue(catalogue.REFERENCE):
+                return catalogue.text(key, lang)
+        return catalogue.text(self.fix_key, lang)
+
+    @property
+    def messages(self) -> Mapping[str, str]:
+        """The message in every language, by language code."""
+        return MappingProxyType({lang: self.message_in(lang) for lang in languages()})
+
+    @property
+    def fixes(self) -> Mapping[str, str]:
+        """The general fix in every language, by language code."""
+        return MappingProxyType({lang: self.fix_in(lang) for lang in languages()})
+
+    @property
+    def platform_fixes(self) -> Mapping[str, Mapping[str, str]]:
+        """Platform id -> {language: fix} for the platforms with their own version."""
+        prefix = self.fix_key + "."
+        platforms = sorted(
+            k[len(prefix):] for k in catalogue.catalogue(catalogue.REFERENCE) if k.startswith(prefix)
+        )
+        return MappingProxyType(
+            {p: MappingProxyType({lang: self.fix_in(lang, p) for lang in languages()}) for p in platforms}
+        )
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        """Every sentence of this rule in every language (message, fix, platform fixes)."""
+        out = [*self.messages.values(), *self.fixes.values()]
+        for by_lang in self.platform_fixes.values():
+            out.extend(by_lang.values())
+        return tuple(out)
 
     @property
     def placeholders(self) -> frozenset[str]:
         """Names used as {placeholders} in any message or fix template."""
         names = set()
-        for template in (*self.messages.values(), *self.fixes.values()):
+        for template in self.templates:
             names.update(n for _, n, _, _ in string.Formatter().parse(template) if n)
         return frozenset(names)
 
@@ -109,12 +173,8 @@ def load_rules() -> tuple[Rule, ...]:
                 Rule(
                     id=raw["id"],
                     severity=raw["severity"],
-                    message=raw["message"]["en"],
-                    fix=raw["fix"]["en"],
                     summary=raw.get("summary", ""),
                     checker=checker,
-                    messages=raw["message"],
-                    fixes=raw["fix"],
                     should_pass=_examples(raw.get("examples", {}).get("pass", [])),
                     should_fail=_examples(raw.get("examples", {}).get("fail", [])),
                 )
