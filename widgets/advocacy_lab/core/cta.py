@@ -1,108 +1,385 @@
-"""Call-to-action detection (English and Vietnamese).
+"""Call-to-action detection, sentence by sentence, for every language in
+``data/calls_to_action.json`` (English and Vietnamese today).
 
-A call to action is an imperative or an explicit ask: "Sign the petition",
-"Please share", "Join us", "Hãy ký kiến nghị". A mere mention of the same verb
-is not: "We signed a deal", "the call was long", "Chúng tôi đã ký thỏa thuận".
+A call to action is an ask addressed to the reader: "Sign the petition",
+"Please share", "Will you join us?", "Hãy ký kiến nghị", "Mong các bạn dành hai
+phút ký tên", "Cùng ký kiến nghị!", "Các bạn ơi, ký kiến nghị nhé!". A mere
+mention of the same verb is not: "We signed a deal", "Hơn 2.000 người đã ký",
+"Cảm ơn các bạn đã chia sẻ", "Bạn có biết…?".
 
-Heuristic: an action verb counts when it opens a clause (start of the text or
-after sentence punctuation, a line break, a bullet or an emoji) or follows an
-asking phrase ("please", "help us", "will you", "hãy", "vui lòng"...).
+How a text is read (the word lists are data, one block per language):
+
+1. Split into sentences (at . ! ? … and line breaks; a dot between digits, as in
+   "2.000", or inside a link does not end a sentence) and clauses (also at , ; :
+   and dashes).
+2. Find candidates, matched case-insensitively with diacritics kept ("ký" is not
+   "ky"; the text should be NFC, which ``check_post`` and ``has_cta`` ensure):
+   - an imperative particle ("please", "let's", "hãy", "vui lòng", "kính mời");
+   - an ask phrase ("join us", "help us", "chúng tôi kêu gọi");
+   - a request question ("will you share", "bạn có thể … ký");
+   - a polite marker ("mong", "xin", "mời", "đề nghị") that opens its clause (or
+     follows a subject such as "chúng tôi") and is followed, later in the sentence,
+     by an addressee ("các bạn") or an action verb;
+   - an inclusive marker ("cùng", "chúng ta cùng") that opens its clause and is
+     followed at once by an action verb;
+   - an action verb that opens its clause (a plain imperative: "Ký ngay", "Sign
+     here", "Today, write…", "Các bạn ơi, ký…"), or any action verb in a sentence
+     that ends with a casual particle ("… nhé!", "… nha", "… đi!").
+3. Veto a candidate when
+   - its sentence is a question ("?" or "bạn có biết…", "did you know…"), unless
+     the candidate is a request question: "Bạn có thể ký kiến nghị không?" and
+     "Will you share this?" are asks (decided: a request phrased as a question is
+     still a request), "Bạn đã ký chưa?" and "Who will pay?" are not;
+   - a report marker ("đã", "vừa", "được", "have", "already", "who") or thanks
+     ("cảm ơn", "thanks") stands before it in the same clause, or the sentence ends
+     in "rồi" ("Ký rồi!"); imperative particles are never vetoed this way
+     ("Hơn 2.000 người đã ký, và hãy…" is an ask);
+   - a word after a verb shows it is a noun or a report ("ký kết", "share
+     prices"), or a phrase list says it is not an ask ("xin chào", "cùng với").
+
+The first candidate that survives is the call to action. Every pattern is
+compiled once; positions are found in one pass each and looked up by bisection,
+so a 100,000-character text takes a fixed number of linear scans.
 """
 from __future__ import annotations
 
+import bisect
+import json
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
-EN_VERBS = (
-    "act", "add", "apply", "ask", "attend", "boycott", "call", "check", "click", "come",
-    "comment", "contact", "contribute", "demand", "discover", "dm", "donate", "download",
-    "email", "e-mail", "find", "follow", "fund", "get", "give", "help", "join", "learn",
-    "listen", "petition", "phone", "pledge", "raise", "read",
-    "register", "reply", "repost", "retweet", "rsvp", "save", "see", "send", "share",
-    "show", "sign", "speak", "spread", "stand", "submit", "subscribe", "support", "tag",
-    "take", "tap", "tell", "text", "tweet", "urge", "visit", "volunteer", "vote", "watch",
-    "write",
+DATA_FILE = "calls_to_action.json"
+LIST_KEYS = (
+    "action_verbs", "imperative_particles", "asks", "polite_markers", "inclusive_markers",
+    "addressees", "subjects", "lead_ins", "clause_introducers", "casual_endings",
+    "request_questions", "question_openers", "report_markers", "report_endings",
+    "thanks_markers", "not_after_verb", "not_asks",
 )
-VI_VERBS = (
-    "ký", "kí", "chia sẻ", "tham gia", "gửi", "đăng ký", "đăng kí", "ủng hộ", "bình chọn",
-    "bỏ phiếu", "quyên góp", "đóng góp", "liên hệ", "theo dõi", "gọi", "viết", "kêu gọi",
-    "yêu cầu", "tham dự", "hành động", "lên tiếng", "ghé thăm", "truy cập", "nhấn", "bấm",
-    "đọc", "xem", "tìm hiểu", "cam kết", "lan tỏa", "lan toả", "góp ý", "bình luận",
-    "để lại", "điền", "tải", "chung tay", "hỏi", "đòi",
-)
-# Phrases that make any following words an explicit ask.
-EN_ASKS = (
-    r"please", r"pls", r"kindly", r"join us", r"help us", r"we need you", r"we urge you",
-    r"we ask you", r"we call on", r"we invite you", r"let's", r"let’s", r"let us",
-    r"don't forget", r"don’t forget", r"do not forget", r"make sure (?:you|to)",
-    r"(?:will|can|could|would) you (?:please )?(?:" + "|".join(EN_VERBS) + r")",
-    r"you can (?:" + "|".join(EN_VERBS) + r")", r"link in (?:our )?bio",
-    r"sign up", r"take action", r"add your (?:name|voice)",
-)
-VI_ASKS = (
-    r"hãy", r"xin hãy", r"vui lòng", r"làm ơn", r"mời bạn", r"mời các bạn", r"kính mời",
-    r"đừng quên", r"chúng tôi kêu gọi", r"cùng nhau", r"bạn có thể (?:" + "|".join(VI_VERBS) + r")",
-    r"link ở bio", r"link trong bio",
-)
-# Words after a verb that show it is a noun or a report, not an order.
-_NOT_AFTER = re.compile(
-    r"\s*(?:is|was|were|are|has|had|have|been|will|would|of|'s|’s|prices?|rate|rates|"
-    r"là|đã|của|được)\b",
-    re.IGNORECASE,
-)
-_VERB_RE = re.compile(
-    r"(?<![\w#@/=&?\-_.'’])(" + "|".join(sorted(map(re.escape, EN_VERBS + VI_VERBS), key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
-_ASK_RE = re.compile(
-    r"(?<![\w#@/=&?\-_])(?:" + "|".join(EN_ASKS + VI_ASKS) + r")\b", re.IGNORECASE
-)
-_NOUNISH = {"support", "call", "help"}
-_FOR = re.compile(r"\s+for\b", re.IGNORECASE)
-# Characters after which a new clause starts (besides symbols and emoji).
+# Up to four words between the parts of a template ("bạn có thể dành hai phút ký").
+_GAP = r"(?:[^\s.!?…]+\s+){0,4}?"
+# Not part of a word, a hashtag, a mention, a link or an e-mail address.
+_START = r"(?<![\w#@/=&?\-_.'’])"
+_END = r"(?!\w)"
+# Sentence ends: . ! ? … not followed by a letter, digit or link character (so
+# "2.000", "example.org/sign" and "?utm_source=" stay whole) and line breaks.
+_SENTENCE_END = re.compile(r"[.!?…]+(?![\w/=&%#+~-])|\n+")
+_LEADING_NON_WORDS = re.compile(r"\W*")
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
+# Characters after which a verb opens a clause (besides sentence ends).
 _OPENERS = set(".!?;:\n\r\t•·*>-–—()[]{}\"“”'‘’«»…|/")
-_LEAD_INS = re.compile(
-    r"(?:^|\s)(?:now|today|tonight|also|just|and|then|so|or|first|next|finally|"
-    r"ngay|ngay bây giờ|hôm nay|và|rồi|hoặc)\s*[,!:]?\s*$",
-    re.IGNORECASE,
-)
 
 
-def _opens_clause(text: str, start: int) -> bool:
-    i = start - 1
-    while i >= 0 and text[i] in " \u00a0\u3000":
-        i -= 1
-    if i < 0:
-        return True
-    prev = text[i]
-    if prev in _OPENERS:
-        return True
-    if prev == ",":
-        # "Today, write to the minister" yes; "rivers, share" no.
-        return bool(_LEAD_INS.search(text[max(0, start - 20):i]))
-    if not prev.isalnum() and unicodedata.category(prev)[0] in "SPZC":
-        return True  # emoji, arrows, other symbols: "👉 Sign here"
-    # "Sign now and share", "Today, call your MP": a verb after a lead-in word.
-    return bool(_LEAD_INS.search(text[max(0, start - 20):start]))
+def _phrase(entry: str, verb: str = "", addressee: str = "") -> str:
+    """One list entry as a regular expression: words joined by any spaces;
+    "{verb}" and "{addressee}" filled in; "{gap}" before a word allows up to four
+    words before it."""
+    out = ""
+    for word in entry.split():
+        gap = word.startswith("{gap}")
+        word = word[len("{gap}"):] if gap else word
+        if word == "{verb}":
+            piece = f"(?:{verb})"
+        elif word == "{addressee}":
+            piece = f"(?:{addressee})"
+        else:
+            piece = re.escape(word)
+        if out:
+            out += r"\s+" + (_GAP if gap else "")
+        out += piece
+    return out
+
+
+def _trie(entries) -> str:
+    """Plain phrases as one regular expression with shared beginnings factored out
+    ("ký|ký tên|kí" becomes "k(?:ý(?:\\s+tên)?|í)"): Python's ``re`` tries an
+    alternation branch by branch at every position, so a list of a hundred verbs
+    scans several times faster this way. Longer phrases are tried first."""
+    root: dict = {}
+    for entry in entries:
+        node = root
+        for word_index, word in enumerate(entry.lower().split()):
+            if word_index:
+                node = node.setdefault(" ", {})
+            for char in word:
+                node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [
+            (r"\s+" if key == " " else re.escape(key)) + build(child)
+            for key, child in sorted(node.items(), reverse=True)
+            if key
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return f"(?:{body})?"
+        return body
+
+    return build(root) or r"(?!x)x"
+
+
+def _alternation(entries, verb: str = "", addressee: str = "") -> str:
+    entries = set(entries)
+    plain = [e for e in entries if "{" not in e]
+    templates = sorted((e for e in entries if "{" in e), key=lambda e: (-len(e), e))
+    parts = [_phrase(e, verb, addressee) for e in templates]
+    if plain:
+        parts.append(_trie(plain))
+    return "|".join(parts) or r"(?!x)x"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Every language's lists merged and compiled (a post may mix languages)."""
+
+    verb: re.Pattern
+    particle: re.Pattern
+    ask: re.Pattern
+    polite: re.Pattern
+    inclusive: re.Pattern
+    request: re.Pattern
+    question_opener: re.Pattern
+    report: re.Pattern
+    thanks: re.Pattern
+    addressee_next: re.Pattern
+    verb_next: re.Pattern
+    not_after_verb: re.Pattern
+    not_ask: re.Pattern
+    lead_in_before: re.Pattern
+    subject_before: re.Pattern
+    lead_in_only: re.Pattern
+    introducer: re.Pattern
+    casual_end: re.Pattern
+    report_end: re.Pattern
+
+
+def _load_lists() -> dict[str, list[str]]:
+    raw = json.loads(
+        resources.files("advocacy_lab").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    )
+    merged: dict[str, list[str]] = {key: [] for key in LIST_KEYS}
+    for lang, block in raw["languages"].items():
+        missing = [key for key in LIST_KEYS if key not in block]
+        if missing:
+            raise ValueError(f"{DATA_FILE}: language {lang!r} lacks {', '.join(missing)}")
+        for key in LIST_KEYS:
+            merged[key].extend(unicodedata.normalize("NFC", e) for e in block[key])
+    return merged
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    lists = _load_lists()
+    verb = _alternation(lists["action_verbs"])
+    addressee = _alternation(lists["addressees"])
+
+    def rx(body: str, flags: int = 0) -> re.Pattern:
+        return re.compile(body, re.IGNORECASE | flags)
+
+    def first_letters(entries) -> str:
+        letters = set()
+        for entry in entries:
+            head = entry.split()[0].removeprefix("{gap}") if entry.split() else ""
+            if head == "{verb}":
+                letters |= {e[0].lower() for e in lists["action_verbs"]}
+            elif head == "{addressee}":
+                letters |= {e[0].lower() for e in lists["addressees"]}
+            elif head:
+                letters.add(head[0].lower())
+        return "".join(sorted(letters))
+
+    def words(key: str) -> str:
+        # The look-ahead on first letters rejects most positions at once.
+        return (
+            f"(?=[{re.escape(first_letters(lists[key]))}]){_START}"
+            f"(?:{_alternation(lists[key], verb=verb, addressee=addressee)}){_END}"
+        ) if lists[key] else r"(?!x)x"
+
+    lead_ins = _alternation(lists["lead_ins"])
+    return Lexicon(
+        verb=rx(words("action_verbs")),
+        particle=rx(words("imperative_particles")),
+        ask=rx(words("asks")),
+        polite=rx(words("polite_markers")),
+        inclusive=rx(words("inclusive_markers")),
+        request=rx(words("request_questions")),
+        question_opener=rx(words("question_openers")),
+        report=rx(words("report_markers")),
+        thanks=rx(words("thanks_markers")),
+        addressee_next=rx(rf"\s+(?:{addressee}){_END}"),
+        verb_next=rx(rf"\s+(?:nhau\s+)?(?:{verb}){_END}"),
+        not_after_verb=rx(rf"\s*(?:{_alternation(lists['not_after_verb'])}){_END}"),
+        not_ask=rx(rf"(?:{_alternation(lists['not_asks'])}){_END}"),
+        # Ending exactly where the candidate starts (searched with endpos).
+        lead_in_before=rx(rf"(?<!\w)(?:{lead_ins})\s*[,!:]?\s*$"),
+        subject_before=rx(rf"(?<!\w)(?:{_alternation(lists['subjects'])})\s+$"),
+        lead_in_only=rx(rf"\W*(?:(?:{lead_ins})\W*)+"),
+        introducer=rx(rf"\W*(?:{_alternation(lists['clause_introducers'])}){_END}"),
+        casual_end=rx(rf"(?<!\w)(?:{_alternation(lists['casual_endings'])})\W*$"),
+        report_end=rx(rf"(?<!\w)(?:{_alternation(lists['report_endings'])})\W*$"),
+    )
+
+
+class _Reading:
+    """One text's sentences, clause breaks and veto words, found once."""
+
+    def __init__(self, text: str, lex: Lexicon) -> None:
+        self.text = text
+        self.lex = lex
+        self.sentence_ends: list[int] = []
+        self.sentence_is_question: list[bool] = []
+        for m in _SENTENCE_END.finditer(text):
+            self.sentence_ends.append(m.end())
+            self.sentence_is_question.append("?" in m.group())
+        self.sentence_ends.append(len(text))
+        self.sentence_is_question.append(False)
+        self.clause_breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+        self.vetoes = sorted(
+            [m.start() for m in lex.report.finditer(text)]
+            + [m.start() for m in lex.thanks.finditer(text)]
+        )
+        self.verbs = [m for m in lex.verb.finditer(text) if not lex.not_after_verb.match(text, m.end())]
+        self.verb_starts = [m.start() for m in self.verbs]
+        self._casual: dict[int, bool] = {}
+        self._question: dict[int, bool] = {}
+
+    # --- where a position stands -------------------------------------------------
+
+    def sentence(self, pos: int) -> tuple[int, int, int]:
+        """(index, start, end) of the sentence holding ``pos``."""
+        i = bisect.bisect_right(self.sentence_ends, pos)
+        i = min(i, len(self.sentence_ends) - 1)
+        start = self.sentence_ends[i - 1] if i else 0
+        return i, start, self.sentence_ends[i]
+
+    def clause_start(self, pos: int, sentence_start: int) -> int:
+        i = bisect.bisect_right(self.clause_breaks, pos) - 1
+        return max(sentence_start, self.clause_breaks[i]) if i >= 0 else sentence_start
+
+    def is_question(self, pos: int) -> bool:
+        i, start, end = self.sentence(pos)
+        if i not in self._question:
+            opener = _LEADING_NON_WORDS.match(self.text, start, end).end()
+            self._question[i] = self.sentence_is_question[i] or bool(
+                self.lex.question_opener.match(self.text, opener, end)
+            )
+        return self._question[i]
+
+    def ends_casually(self, pos: int) -> bool:
+        i, start, end = self.sentence(pos)
+        if i not in self._casual:
+            self._casual[i] = bool(self.lex.casual_end.search(self.text, max(start, end - 40), end))
+        return self._casual[i]
+
+    def vetoed(self, pos: int) -> bool:
+        """A report or thanks earlier in the clause, or a sentence ending in "rồi"."""
+        _, start, end = self.sentence(pos)
+        clause = self.clause_start(pos, start)
+        i = bisect.bisect_left(self.vetoes, clause)
+        if i < len(self.vetoes) and self.vetoes[i] < pos:
+            return True
+        return bool(self.lex.report_end.search(self.text, max(pos, end - 40), end))
+
+    def opens_clause(self, pos: int, *, comma_opens: bool = False, subjects: bool = False, depth: int = 0) -> bool:
+        """Whether ``pos`` starts a clause: the text's or a sentence's start, after
+        opening punctuation, a symbol or emoji, or a lead-in word that itself opens
+        the clause ("Các bạn ơi, ký…", "Today, write…")."""
+        text, lex = self.text, self.lex
+        _, sentence_start, _ = self.sentence(pos)
+        i = pos - 1
+        while i >= sentence_start and text[i] in " \u00a0\u3000":
+            i -= 1
+        if i < sentence_start or depth > 4:
+            return i < sentence_start
+        prev = text[i]
+        window = max(sentence_start, pos - 40)
+        if prev == ",":
+            if comma_opens:
+                return True
+            # "If you care, sign…", "Các bạn ơi, ký…" yes; "forests, rivers, share" no.
+            part_start = self.clause_start(i, sentence_start)
+            return bool(
+                lex.introducer.match(text, part_start, i)
+                or lex.lead_in_only.fullmatch(text, part_start, i)
+            )
+        if prev in _OPENERS:
+            return True
+        if not prev.isalnum() and unicodedata.category(prev)[0] in "SPZC":
+            return True  # emoji, arrows, other symbols: "👉 Sign here"
+        lead = lex.lead_in_before.search(text, window, pos)
+        if lead and self.opens_clause(lead.start(), comma_opens=comma_opens, depth=depth + 1):
+            return True
+        if subjects:
+            subject = lex.subject_before.search(text, window, pos)
+            if subject and self.opens_clause(subject.start(), comma_opens=True, depth=depth + 1):
+                return True
+        return False
+
+    def verb_later(self, pos: int, end: int) -> bool:
+        i = bisect.bisect_left(self.verb_starts, pos)
+        return i < len(self.verb_starts) and self.verb_starts[i] < end
+
+    # --- judging one candidate ---------------------------------------------------
+
+    def is_ask(self, kind: str, match: re.Match) -> bool:
+        text, lex = self.text, self.lex
+        start, end = match.span()
+        if lex.not_ask.match(text, start):
+            return False
+        if kind == "request":
+            return not self.vetoed(start)
+        if self.is_question(start):
+            return False
+        if kind == "particle":
+            return True
+        if self.vetoed(start):
+            return False
+        if kind == "ask":
+            return True
+        if kind == "polite":
+            _, _, sentence_end = self.sentence(start)
+            # "Mong các bạn…", "Mời đọc…", "Rất mong nhận được sự ủng hộ của các bạn".
+            return self.opens_clause(start, comma_opens=True, subjects=True) and bool(
+                lex.addressee_next.match(text, end)
+                or self.verb_later(end, sentence_end)
+                or lex.addressee_next.search(text, end, min(sentence_end, end + 80))
+            )
+        if kind == "inclusive":
+            return bool(lex.verb_next.match(text, end)) and self.opens_clause(
+                start, comma_opens=True, subjects=True
+            )
+        # kind == "verb": a plain imperative, or a verb in a casual ask ("… nhé!").
+        return self.opens_clause(start) or self.ends_casually(start)
 
 
 def find_cta(text: str) -> tuple[int, int] | None:
     """Span of the first call to action in ``text``, or None.
 
     ``text`` should be NFC-normalised (check_post does it) so precomposed and
-    decomposed Vietnamese letters behave alike.
+    decomposed Vietnamese letters behave alike; spans are offsets into ``text``.
     """
-    ask = _ASK_RE.search(text)
-    best = ask.span() if ask else None
-    limit = best[0] if best else len(text)
-    for match in _VERB_RE.finditer(text, 0, limit):
-        if _NOT_AFTER.match(text, match.end()):
-            continue
-        if match.group(1).lower() in _NOUNISH and _FOR.match(text, match.end()):
-            continue  # "Support for farmers has grown", "Call for proposals"
-        if _opens_clause(text, match.start()):
+    if not isinstance(text, str):
+        raise ValueError(f"find_cta needs text (a str), not {type(text).__name__}")
+    lex = lexicon()
+    reading = _Reading(text, lex)
+    candidates = []
+    # At one position the more specific kind is judged first.
+    for rank, (kind, pattern) in enumerate((
+        ("request", lex.request), ("particle", lex.particle), ("ask", lex.ask),
+        ("polite", lex.polite), ("inclusive", lex.inclusive),
+    )):
+        candidates.extend((m.start(), rank, kind, m) for m in pattern.finditer(text))
+    candidates.extend((m.start(), 9, "verb", m) for m in reading.verbs)
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    for _, _, kind, match in candidates:
+        if reading.is_ask(kind, match):
             return match.span()
-    return best
+    return None
 
 
 def has_cta(text: str) -> bool:
