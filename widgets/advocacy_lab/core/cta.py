@@ -158,23 +158,36 @@ class Lexicon:
     report_end: re.Pattern
 
 
-def _load_lists() -> dict[str, list[str]]:
-    raw = json.loads(
-        resources.files("advocacy_lab").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
-    )
+def _merged_lists(raw: dict) -> dict[str, list[str]]:
+    languages = raw.get("languages") if isinstance(raw, dict) else None
+    if not isinstance(languages, dict) or not languages:
+        raise ValueError(f"{DATA_FILE}: needs a \"languages\" block with one entry per language")
     merged: dict[str, list[str]] = {key: [] for key in LIST_KEYS}
-    for lang, block in raw["languages"].items():
-        missing = [key for key in LIST_KEYS if key not in block]
+    for lang, block in languages.items():
+        missing = [key for key in LIST_KEYS if not isinstance(block.get(key), list)]
         if missing:
-            raise ValueError(f"{DATA_FILE}: language {lang!r} lacks {', '.join(missing)}")
+            raise ValueError(f"{DATA_FILE}: language {lang!r} lacks the list(s) {', '.join(missing)}")
         for key in LIST_KEYS:
-            merged[key].extend(unicodedata.normalize("NFC", e) for e in block[key])
+            merged[key].extend(unicodedata.normalize("NFC", e).strip() for e in block[key])
     return merged
+
+
+def load_data() -> dict:
+    """The word lists as stored: source, date and one block per language."""
+    path = resources.files("advocacy_lab").joinpath("data", DATA_FILE)
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    lists = _load_lists()
+    """The shipped word lists, compiled once."""
+    return compile_lexicon(load_data())
+
+
+def compile_lexicon(raw: dict) -> Lexicon:
+    """Every language block of ``raw`` (the layout of data/calls_to_action.json)
+    merged and compiled; a language is added by adding its block."""
+    lists = _merged_lists(raw)
     verb = _alternation(lists["action_verbs"])
     addressee = _alternation(lists["addressees"])
 
@@ -357,15 +370,16 @@ class _Reading:
         return self.opens_clause(start) or self.ends_casually(start)
 
 
-def find_cta(text: str) -> tuple[int, int] | None:
+def find_cta(text: str, lex: Lexicon | None = None) -> tuple[int, int] | None:
     """Span of the first call to action in ``text``, or None.
 
     ``text`` should be NFC-normalised (check_post does it) so precomposed and
     decomposed Vietnamese letters behave alike; spans are offsets into ``text``.
+    ``lex`` defaults to the shipped word lists.
     """
     if not isinstance(text, str):
         raise ValueError(f"find_cta needs text (a str), not {type(text).__name__}")
-    lex = lexicon()
+    lex = lex or lexicon()
     reading = _Reading(text, lex)
     candidates = []
     # At one position the more specific kind is judged first.
