@@ -1,0 +1,428 @@
+"""Feedback a learner can trust (issue #8, section 4).
+
+- one verdict per platform, computed in the core and worded in the catalogue:
+  never a bare "Ready" above a warning;
+- no rule id or raw score in what the learner reads (the id stays in data-rule);
+- the part of the post that does not fit, or does not show before "more", is
+  marked in an escaped preview, cut where the platform's own counting cuts;
+- each platform's fixes agree with each other and speak of that platform;
+- every rule's message and fix is in the catalogue, in every language.
+"""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from advocacy_lab.checks import PLATFORMS, RULES, check_post, weighted_length
+from advocacy_lab.core import catalogue, rules as rules_module
+from advocacy_lab.core.feedback import Feedback, Finding, Verdict
+from advocacy_lab.core.readability import reading_scale
+from advocacy_lab.core.rules import Rule
+from advocacy_lab.ui.feedback_view import (
+    MARKED_PART_CHARS,
+    render_feedback,
+    render_marked_post,
+    render_reading,
+    render_status,
+)
+
+LANGS = catalogue.languages()
+READY = "Sign the petition to protect the Mekong Delta: https://example.org/p?utm_source=x&utm_medium=social&utm_campaign=mekong"
+WARNINGS_ONLY = "Salt water is reaching our rice fields."  # no call to action: a warning
+HARD_ENGLISH = (
+    "The intensification of salinity intrusion necessitates comprehensive institutional coordination "
+    "regarding integrated water resource governance. Consider signing the petition."
+)
+LONG_VIETNAMESE = (
+    "Nước mặn đang lấn vào ruộng lúa của chúng tôi, các gia đình phải mua nước sạch để uống hằng ngày. "
+    "Hãy ký kiến nghị để tỉnh xây thêm hồ chứa nước ngọt cho mùa khô năm sau."
+)
+
+
+# --- reading what a learner sees ------------------------------------------------
+
+class _Visible(HTMLParser):
+    """The text a sighted learner sees: no attributes, no screen-reader-only spans,
+    with the text inside each <mark> collected by its class."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.spoken: list[str] = []  # screen-reader-only words
+        self.marks: dict[str, list[str]] = {}
+        self._stack: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("br", "img", "input", "meta"):
+            return
+        self._stack.append((tag, dict(attrs).get("class") or ""))
+
+    def handle_endtag(self, tag):
+        while self._stack:
+            if self._stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        classes = " ".join(c for _, c in self._stack)
+        if "al-sr-only" in classes:
+            self.spoken.append(data)
+            return
+        self.text.append(data)
+        for _, css in self._stack:
+            if css.startswith("al-mark al-mark-"):
+                self.marks.setdefault(css.split()[1], []).append(data)
+
+
+def visible(fragment: str) -> _Visible:
+    parser = _Visible()
+    parser.feed(fragment)
+    parser.close()
+    return parser
+
+
+def finding(severity: str, rule_id: str = "x.y") -> Finding:
+    return Finding(rule_id, severity, f"a {severity}", suggestion="do this")
+
+
+# --- the verdict, in the core ---------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("severities", "verdict"),
+    [
+        ((), Verdict.READY),
+        (("tip",), Verdict.SUGGESTIONS),
+        (("warning",), Verdict.SUGGESTIONS),
+        (("tip", "warning"), Verdict.SUGGESTIONS),
+        (("error",), Verdict.NOT_READY),
+        (("warning", "error"), Verdict.NOT_READY),
+        (("tip", "error", "tip"), Verdict.NOT_READY),
+    ],
+)
+def test_verdict_table(severities, verdict):
+    fb = Feedback(tuple(finding(s) for s in severities))
+    assert fb.verdict is verdict
+    assert fb.passed is (verdict is not Verdict.NOT_READY)
+
+
+@pytest.mark.parametrize(
+    ("text", "platform", "verdict"),
+    [
+        (READY, "x", Verdict.READY),
+        (WARNINGS_ONLY, "x", Verdict.SUGGESTIONS),
+        ("Sign the petition. " + "a" * 300, "x", Verdict.NOT_READY),
+        ("", "bluesky", Verdict.NOT_READY),
+    ],
+)
+def test_check_post_gives_the_verdict(text, platform, verdict):
+    assert check_post(text, platform).verdict is verdict
+
+
+def test_every_verdict_is_worded_in_every_language():
+    for lang in LANGS:
+        words = {v: catalogue.text(f"feedback.verdict_on.{v.value}", lang, name="X") for v in Verdict}
+        assert len(set(words.values())) == len(Verdict), lang  # three different sentences
+        plain = {catalogue.text(f"feedback.verdict.{v.value}", lang) for v in Verdict}
+        assert len(plain) == len(Verdict), lang
+
+
+# --- the verdict, rendered ------------------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rendered_verdict_has_its_own_class_words_and_border(lang):
+    looks = {}
+    for text, verdict in ((READY, Verdict.READY), (WARNINGS_ONLY, Verdict.SUGGESTIONS), ("", Verdict.NOT_READY)):
+        fb = check_post(text, "x", lang=lang)
+        assert fb.verdict is verdict
+        html = render_status(fb, platform_name="X", lang=lang)
+        css = verdict.value.replace("_", "-")
+        assert f"al-verdict al-verdict-{css}" in html
+        assert f'data-verdict="{verdict.value}"' in html
+        words = "".join(visible(html).text)
+        assert catalogue.text(f"feedback.verdict_on.{verdict.value}", lang, name="X") in words
+        looks[verdict] = re.search(r"border:2px (\w+)", html).group(1)
+    # Not colour alone: each verdict also has its own border style (and words and icon).
+    assert len(set(looks.values())) == 3
+
+
+def test_never_a_bare_ready_above_a_warning():
+    fb = check_post(WARNINGS_ONLY, "x")
+    assert fb.by_severity("warning")
+    html = render_feedback(fb, platform_name="X")
+    status = "".join(visible(render_status(fb, platform_name="X")).text).strip()
+    assert status != "✔ Ready to post on X"
+    assert "with suggestions" in status
+    assert "al-verdict-ready" not in html and "al-verdict-suggestions" in html
+
+
+# --- no rule id, no raw score ----------------------------------------------------
+
+def _all_fail_examples():
+    for rule in RULES:
+        for i, ex in enumerate(rule.should_fail):
+            if len(ex.text) <= 20_000:
+                yield pytest.param(rule, ex, id=f"{rule.id}-{i}")
+
+
+@pytest.mark.parametrize(("rule", "example"), list(_all_fail_examples()))
+def test_learners_see_no_rule_id_but_the_page_keeps_it(rule, example):
+    fb = check_post(example.text, example.platform, example.lang)
+    html = render_feedback(fb, platform_name=PLATFORMS[example.platform].name, lang=example.lang, post=example.text)
+    seen = visible(html)
+    shown = "".join(seen.text) + "".join(seen.spoken)
+    for other in RULES:
+        assert other.id not in shown, (other.id, shown)
+    assert f'data-rule="{rule.id}"' in html
+    assert "Flesch" not in shown
+
+
+def test_reading_ease_is_given_in_words_not_as_a_score():
+    fb = check_post(HARD_ENGLISH, "x")
+    assert "readability.hard" in fb.rule_ids
+    score, level = fb.metrics["reading_ease"], fb.metrics["reading_level"]
+    assert level in ("hard", "very_hard") and score < reading_scale().hard_below
+    for lang in LANGS:
+        fb = check_post(HARD_ENGLISH, "x", lang=lang)
+        html = render_feedback(fb, platform_name="X", lang=lang, post=HARD_ENGLISH)
+        shown = "".join(visible(html).text)
+        assert catalogue.text(f"reading.level.{level}", lang) in shown
+        assert f"{score}" not in shown and f"{score:g}" not in shown and "Flesch" not in shown
+        (hard,) = [f for f in fb.findings if f.rule_id == "readability.hard"]
+        assert not re.search(r"\d", hard.message), hard.message
+
+
+@pytest.mark.parametrize(
+    ("score", "level"),
+    [(100.0, "very_easy"), (90.0, "very_easy"), (89.9, "easy"), (65.0, "plain"), (50.0, "fairly_hard"),
+     (49.9, "hard"), (30.0, "hard"), (0.0, "very_hard")],
+)
+def test_reading_levels_follow_the_bands_in_the_data(score, level):
+    assert reading_scale().level(score) == level
+
+
+def test_every_reading_level_is_worded_in_every_language():
+    levels = reading_scale().levels()
+    assert len(levels) == len(set(levels)) >= 5
+    for lang in LANGS:
+        words = [catalogue.text(f"reading.level.{lvl}", lang) for lvl in levels]
+        assert all(w.strip() for w in words) and len(set(words)) == len(levels)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_vietnamese_gets_no_meaningless_score_and_is_told_so(lang):
+    # textstat would call this "very easy" (every Vietnamese word is one syllable).
+    fb = check_post(LONG_VIETNAMESE, "facebook", lang=lang)
+    assert fb.metrics["language"] == "vi"
+    assert fb.metrics["reading_ease"] is None and fb.metrics["reading_level"] is None
+    assert "readability.hard" not in fb.rule_ids
+    line = render_reading(fb, lang=lang)
+    assert "al-reading-not-measured" in line
+    assert catalogue.text("feedback.reading_not_measured", lang) in line
+    assert "data-level" not in line  # no level at all, rather than a wrong "easy"
+
+
+def test_short_posts_get_no_reading_line():
+    assert render_reading(check_post("Sign the petition today.", "x")) == ""
+    assert render_reading(check_post("Hãy ký kiến nghị hôm nay.", "x", lang="vi")) == ""
+
+
+# --- marking what does not fit ----------------------------------------------------
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> "
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_x_marks_from_the_weighted_cut(lang):
+    # Vietnamese letters weigh 2 on X, emoji 2: the cut is X's, not a character count.
+    post = HOSTILE + "Hãy ký kiến nghị 🌊👨‍👩‍👧 " + "ộ" * 200
+    fb = check_post(post, "x", lang=lang)
+    cut = fb.metrics["limit_cut"]
+    assert cut is not None and fb.metrics["preview_cut"] is None
+    assert weighted_length(post[:cut], "x") <= 280 < weighted_length(post[: cut + 1], "x")
+    assert cut < 280  # a character count would have cut much later
+    html = render_marked_post(post, fb, platform_name="X", lang=lang)
+    seen = visible(html)
+    assert "".join(seen.marks["al-mark-over"]) == post[cut:]
+    assert "".join(seen.text).endswith(post[cut:])
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+    assert f'data-limit-cut="{cut}"' in html
+    # A text alternative says where the part that does not fit starts and ends.
+    assert catalogue.text("feedback.marked.over_start", lang) in " ".join(seen.spoken)
+    assert catalogue.text("feedback.marked.over_end", lang) in " ".join(seen.spoken)
+    # The legend names the platform and its limit, in the learner's language.
+    assert catalogue.text("feedback.marked.over", lang, limit="280", name="X") in "".join(seen.text)
+
+
+def test_instagram_marks_what_hides_behind_more_and_what_is_over():
+    post = "Mỗi mùa khô nước mặn lấn sâu hơn 💧 " * 40 + "<b>Hãy ký kiến nghị</b> " * 60
+    fb = check_post(post, "instagram", lang="vi")
+    preview_cut, limit_cut = fb.metrics["preview_cut"], fb.metrics["limit_cut"]
+    assert 0 < preview_cut < limit_cut < len(post)
+    html = render_marked_post(post, fb, lang="vi")
+    seen = visible(html)
+    hidden = "".join(seen.marks["al-mark-preview"])
+    over = "".join(seen.marks["al-mark-over"])
+    # Long parts are shortened in the middle, and say by how much.
+    assert hidden.startswith(post[preview_cut : preview_cut + 100])
+    assert hidden.endswith(post[limit_cut - 100 : limit_cut])
+    assert over.startswith(post[limit_cut : limit_cut + 100])
+    assert len(over) < len(post) - limit_cut
+    assert "al-elided" in html and "<b>" not in html and "&lt;b&gt;" in html
+    assert post[:preview_cut] in "".join(seen.text)
+    assert post[: preview_cut + 1] not in "".join(seen.text).replace(hidden, "")
+
+
+def test_a_post_that_fits_and_shows_is_not_marked():
+    fb = check_post(READY, "x")
+    assert render_marked_post(READY, fb) == ""
+    assert "al-marked-post" not in render_feedback(fb, platform_name="X", post=READY)
+
+
+def test_the_marked_post_carries_no_bidi_control_and_keeps_offsets():
+    post = "Sign the petition: clean air \u202egnp.exe today. " + "a" * 300
+    fb = check_post(post, "x")
+    html = render_marked_post(post, fb, platform_name="X")
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", html)
+    over = "".join(visible(html).marks["al-mark-over"])
+    assert over == post[fb.metrics["limit_cut"] :][:MARKED_PART_CHARS]
+
+
+def test_a_cut_never_splits_a_letter_from_its_tone_mark():
+    # "ộ" written as o + two combining marks: the cut must fall between letters.
+    post = "Ký ngay. " + "o\u0323\u0302" * 200
+    fb = check_post(post, "x", lang="vi")
+    cut = fb.metrics["limit_cut"]
+    assert not post[cut].startswith(("\u0323", "\u0302"))
+
+
+# --- each platform's fixes agree and speak of that platform --------------------------
+
+def _other_platform_names(platform_id: str) -> list[re.Pattern]:
+    names = []
+    for p in PLATFORMS.values():
+        if p.id == platform_id:
+            continue
+        for word in re.findall(r"[A-Z][A-Za-z]+", p.name):
+            names.append(re.compile(rf"\b{word}\b"))
+    return names
+
+
+@pytest.mark.parametrize("platform", list(PLATFORMS))
+@pytest.mark.parametrize("lang", LANGS)
+def test_fixes_never_speak_of_another_platform(platform, lang):
+    for rule in RULES:
+        said = rule.message_in(lang) + " " + rule.fix_in(lang, platform)
+        for name in _other_platform_names(platform):
+            assert not name.search(said), (rule.id, platform, lang, said)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_short_link_fix_on_facebook_does_not_talk_about_x(lang):
+    fb = check_post("Sign the petition: https://bit.ly/3xYzAbC", "facebook", lang=lang)
+    (short,) = [f for f in fb.findings if f.rule_id == "link.shortened"]
+    assert not re.search(r"\bX\b", short.suggestion)
+    on_x = check_post("Sign the petition: https://bit.ly/3xYzAbC", "x", lang=lang)
+    (short_x,) = [f for f in on_x.findings if f.rule_id == "link.shortened"]
+    assert re.search(r"\bX\b", short_x.suggestion) and "23" in short_x.suggestion
+
+
+@pytest.mark.parametrize("platform", [p.id for p in PLATFORMS.values() if p.preview_chars])
+@pytest.mark.parametrize("lang", LANGS)
+def test_where_only_the_first_lines_show_every_fix_puts_the_ask_first(platform, lang):
+    no_ask = (
+        "Every dry season the Mekong Delta loses more farmland to salt water. Families who grew rice "
+        "for generations now buy drinking water by the can, and the wells are running dry. "
+    ) * 2
+    ask_late = no_ask + " Sign the petition (link in bio)."
+    fixes = []
+    for text in (no_ask, ask_late):
+        fb = check_post(text, platform, lang=lang)
+        fixes += [f.suggestion for f in fb.findings if f.rule_id in ("cta.missing", "length.hook_truncated")]
+    assert len(fixes) == 2  # one finding each: no ask at all, then an ask that comes too late
+    ending = {"en": "End with", "vi": "Kết thúc bằng"}.get(lang)
+    for fix in fixes:
+        assert ending is None or ending not in fix, fix
+    first = {"en": re.compile(r"\b(first|Start)\b"), "vi": re.compile(r"đầu")}.get(lang)
+    if first:
+        assert all(first.search(fix) for fix in fixes), fixes
+
+
+def test_no_ask_on_instagram_is_said_once():
+    text = (
+        "Every dry season the Mekong Delta loses more farmland to salt water. Families who grew rice "
+        "for generations now buy drinking water by the can, and the wells are running dry."
+    )
+    ids = check_post(text, "instagram").rule_ids
+    assert "cta.missing" in ids and "length.hook_truncated" not in ids
+
+
+@pytest.mark.parametrize("platform", [p.id for p in PLATFORMS.values() if not p.links_clickable])
+@pytest.mark.parametrize("lang", LANGS)
+def test_where_links_cannot_be_tapped_every_link_fix_points_to_the_bio(platform, lang):
+    fb = check_post("Sign the petition: https://example.org/petition and https://bit.ly/3xYzAbC", platform, lang=lang)
+    link_fixes = [f.suggestion for f in fb.findings if f.rule_id.startswith("link.")]
+    assert {f.rule_id for f in fb.findings if f.rule_id.startswith("link.")} == {
+        "link.not_clickable", "link.untracked", "link.shortened"
+    }
+    assert all("bio" in fix for fix in link_fixes), link_fixes
+    assert not any("paste it instead" in fix for fix in link_fixes)
+
+
+# --- rule texts live in the catalogue ---------------------------------------------------
+
+def test_rules_file_holds_no_learner_text():
+    from importlib import resources
+
+    data = json.loads(resources.files("advocacy_lab").joinpath("data", "message_rules.json").read_text("utf-8"))
+    for raw in data["rules"]:
+        assert "message" not in raw and "fix" not in raw, raw["id"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_rule_has_its_own_message_and_fix_in_every_language(lang):
+    sentences = catalogue.catalogue(lang)  # the language's own file: no fallback to English
+    for rule in RULES:
+        for key in (rule.message_key, rule.fix_key):
+            assert sentences.get(key, "").strip(), f"locales/{lang}.json lacks {key}"
+            if lang != catalogue.REFERENCE:
+                assert sentences[key] != catalogue.catalogue(catalogue.REFERENCE)[key], key
+
+
+def test_every_rule_text_in_the_catalogue_belongs_to_a_rule_and_platform():
+    ids = {rule.id for rule in RULES}
+    for key in catalogue.catalogue(catalogue.REFERENCE):
+        if not key.startswith("rule."):
+            continue
+        match = re.fullmatch(r"rule\.(.+)\.(message|fix)(?:\.([a-z]+))?", key)
+        assert match, key
+        rule_id, part, platform = match.groups()
+        assert rule_id in ids, f"{key}: no rule {rule_id!r}"
+        if platform is not None:
+            assert part == "fix" and platform in PLATFORMS, key
+
+
+def test_a_rule_whose_text_is_missing_in_a_language_does_not_load(monkeypatch):
+    real = catalogue.catalogue
+
+    def without(lang):
+        sentences = dict(real(lang))
+        if lang == "vi":
+            sentences.pop("rule.cta.missing.fix")
+        return sentences
+
+    monkeypatch.setattr(catalogue, "catalogue", without)
+    with pytest.raises(ValueError, match=r"rule cta.missing: locales/vi.json lacks rule.cta.missing.fix"):
+        Rule(id="cta.missing", severity="warning")
+
+
+def test_platform_fix_is_used_for_its_platform_only():
+    rule = rules_module.get_rule("link.shortened")
+    assert rule.fix_in("en", "x") != rule.fix_in("en", "facebook") == rule.fix
+    assert set(rule.platform_fixes) >= {"x"}
+    for lang in LANGS:
+        fb = check_post("Sign: https://bit.ly/3xYzAbC", "x", lang=lang)
+        (short,) = [f for f in fb.findings if f.rule_id == "link.shortened"]
+        assert short.suggestion == rule.fix_in(lang, "x")
