@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import docx
 import mistune
@@ -190,6 +192,49 @@ def test_docx_of_an_empty_plan():
     assert paragraphs[0] == "My campaign plan"
     assert sum(p.endswith("(coming soon)") for p in paragraphs) == 6
     assert any("“Crafting the campaign message” (04-campaign-message.ipynb)" in p for p in paragraphs)
+
+
+# ---------------------------------------------------------------------------
+# The exports carry the plan's language
+# ---------------------------------------------------------------------------
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_languages(content: bytes) -> tuple[list[str], str]:
+    """The w:lang values in the file's styles (the runs' default language), and its core language."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        styles = ElementTree.fromstring(archive.read("word/styles.xml"))
+        core = ElementTree.fromstring(archive.read("docProps/core.xml"))
+    defaults = styles.findall(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}lang")
+    assert len(defaults) == 1, "the styles' defaults must name the runs' language"
+    values = [element.get(f"{W}val") for element in styles.iter(f"{W}lang")]
+    (language,) = [element.text for element in core if element.tag.endswith("}language")]
+    return values, language
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_html_export_declares_the_plans_language(lang):
+    page = Page(plan_to_html(build_plan({}, today=TODAY, lang=lang)))
+    (html_attrs,) = [a for t, a in page.tags if t == "html"]
+    assert html_attrs["lang"] == lang
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_docx_export_is_written_in_the_plans_language(lang):
+    content = plan_to_docx(build_plan({}, today=TODAY, lang=lang))
+    values, language = docx_languages(content)
+    assert values and set(values) == {lang}, values  # python-docx's template said en-US
+    assert language == lang
+
+
+def test_a_vietnamese_plan_reads_in_vietnamese_in_every_export():
+    plan = build_plan({}, today=TODAY, lang="vi")
+    still_to_do = plan.label("still_to_do")
+    assert still_to_do != build_plan({}, today=TODAY).label("still_to_do")
+    assert still_to_do in read_docx(plan_to_docx(plan))
+    assert still_to_do in Page(plan_to_html(plan)).all_text
+    assert f"## {still_to_do}" in plan_to_markdown(plan)
 
 
 # ---------------------------------------------------------------------------

@@ -227,8 +227,41 @@ def plan_to_html(plan: CampaignPlan) -> str:
 # ---------------------------------------------------------------------------
 
 
+def set_docx_language(document, lang: str) -> None:
+    """Make ``lang`` the language of every run of a python-docx document.
+
+    Word reads a run's language (spelling, hyphenation, the voice that reads it
+    aloud) from ``w:lang`` in the run properties, inherited from the styles'
+    defaults; python-docx's template says en-US there. The core properties'
+    ``language`` is set too, for file browsers and search.
+    """
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    styles = document.styles.element
+    found = styles.findall(".//" + qn("w:lang"))
+    if not found:
+        defaults = styles.find(qn("w:docDefaults"))
+        if defaults is None:
+            defaults = OxmlElement("w:docDefaults")
+            styles.insert(0, defaults)
+        run_default = defaults.find(qn("w:rPrDefault"))
+        if run_default is None:
+            run_default = OxmlElement("w:rPrDefault")
+            defaults.insert(0, run_default)
+        run_properties = run_default.find(qn("w:rPr"))
+        if run_properties is None:
+            run_properties = OxmlElement("w:rPr")
+            run_default.append(run_properties)
+        found = [OxmlElement("w:lang")]
+        run_properties.append(found[0])
+    for element in found:
+        element.set(qn("w:val"), lang)
+    document.core_properties.language = lang
+
+
 def plan_to_docx(plan: CampaignPlan) -> bytes:
-    """The plan as a Word document (.docx bytes). Learner text goes in as plain runs."""
+    """The plan as a Word document (.docx bytes), in the plan's language. Learner text goes in as plain runs."""
     import docx  # python-docx: imported here to keep page kernels lean
     from docx.shared import Pt
 
@@ -236,7 +269,7 @@ def plan_to_docx(plan: CampaignPlan) -> bytes:
     props = document.core_properties
     props.title = _one_line(plan.title)[:255]
     props.author = plan.label("generated_by")
-    props.language = plan.lang
+    set_docx_language(document, plan.lang)
 
     document.add_heading(plain_text(_one_line(plan.title)), level=0)
     created = document.add_paragraph()
