@@ -1,0 +1,98 @@
+"""The course's one stylesheet (ui/course.css) and its way into the page (server/stylesheet.py).
+
+The page's looks are measured in the browser (tests/browser/test_phone_layout.py);
+here: the sheet can be inlined safely, stays lean (no web fonts, nothing from
+another host), and its colours meet WCAG AA where they carry text.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from advocacy_lab.server.stylesheet import STYLESHEET, CourseStylesheet, stylesheet_text
+
+CSS = STYLESHEET.read_text(encoding="utf-8")
+
+
+def variables() -> dict[str, str]:
+    return dict(re.findall(r"(--al-[a-z-]+):\s*(#[0-9a-fA-F]{6})\s*;", CSS))
+
+
+def contrast(foreground: str, background: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_preprocessor_hands_the_stylesheet_to_the_template():
+    _nb, resources = CourseStylesheet().preprocess({"cells": []}, {})
+    assert str(resources["advocacy_lab_stylesheet"]) == CSS
+    assert "--al-link" in resources["advocacy_lab_stylesheet"]
+
+
+def test_it_can_be_inlined_in_a_style_element():
+    # "</style" would end the element early; "</" is refused outright.
+    assert "</" not in CSS
+
+
+def test_a_stylesheet_that_could_end_its_style_element_is_refused(tmp_path):
+    bad = tmp_path / "bad.css"
+    bad.write_text("a::after { content: '</style><script>alert(1)</script>'; }", encoding="utf-8")
+    with pytest.raises(ValueError, match="must not contain"):
+        stylesheet_text(bad)
+
+
+def test_an_edited_stylesheet_is_read_again(tmp_path):
+    sheet = tmp_path / "course.css"
+    sheet.write_text("a { color: red; }", encoding="utf-8")
+    assert "red" in stylesheet_text(sheet)
+    sheet.write_text("a { color: navy; }", encoding="utf-8")
+    assert "navy" in stylesheet_text(sheet)
+
+
+def test_it_stays_lean():
+    # Phones on slow links: no web fonts, no imports, nothing fetched from another host.
+    assert "@font-face" not in CSS and "@import" not in CSS
+    assert not re.search(r"url\(", CSS)
+    assert len(CSS.encode("utf-8")) < 24_000
+
+
+def test_prose_and_fields_use_a_system_font_stack_that_renders_vietnamese():
+    stack = re.search(r"--al-font:\s*([^;]+);", CSS).group(1)
+    fonts = [f.strip().strip('"') for f in stack.split(",")]
+    assert fonts[0] == "system-ui" and fonts[-1] == "sans-serif"
+    assert {"Segoe UI", "Roboto", "Noto Sans"} <= set(fonts)
+    assert not any("mono" in f.lower() for f in fonts)
+    # Text areas and inputs take it too (a browser's default for textarea is monospace).
+    assert re.search(r":is\([^)]*textarea[^)]*\)\s*\{\s*font-family:\s*var\(--al-font\)", CSS)
+
+
+@pytest.mark.parametrize(
+    "foreground, background, minimum",
+    [
+        ("--al-text", "--al-bg", 4.5),
+        ("--al-text", "--al-surface", 4.5),
+        ("--al-muted", "--al-bg", 4.5),
+        ("--al-link", "--al-bg", 4.5),
+        ("--al-link", "--al-surface", 4.5),
+        ("--al-link-visited", "--al-bg", 4.5),
+        ("--al-link-hover", "--al-bg", 4.5),
+        ("--al-on-primary", "--al-primary", 4.5),
+        ("--al-on-primary", "--al-primary-hover", 4.5),
+        ("--al-on-primary", "--al-danger", 4.5),
+        ("--al-primary", "--al-bg", 4.5),  # secondary buttons: blue text on white
+        ("--al-primary", "--al-primary-soft", 4.5),  # a chosen quiz answer, a hovered button
+        ("--al-ok", "--al-ok-soft", 4.5),
+        ("--al-warn-text", "--al-warn-soft", 4.5),
+        ("--al-border", "--al-bg", 3.0),  # the edges of fields (non-text contrast)
+        ("--al-focus", "--al-bg", 3.0),
+    ],
+)
+def test_colours_meet_wcag_aa(foreground, background, minimum):
+    colours = variables()
+    assert contrast(colours[foreground], colours[background]) >= minimum, (foreground, background)

@@ -1,0 +1,44 @@
+"""The course's one stylesheet (``ui/course.css``), handed to the page template.
+
+The Voilà template (``templates/advocacy/index.html.j2``) inlines it in the
+page's ``<head>``: every page, the landing page included, is styled from its
+first paint, before any widget has rendered, and without one more request (or
+a route) for a few kilobytes that the page's gzip compresses anyway.
+
+Registered in ``voila.json`` (``VoilaExporter.preprocessors``); it sets
+``resources["advocacy_lab_stylesheet"]`` and leaves the notebook alone.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from markupsafe import Markup
+from nbconvert.preprocessors import Preprocessor
+
+#: THE stylesheet (the connection watch also carries it as its anywidget ``_css``).
+STYLESHEET = Path(__file__).resolve().parents[1] / "ui" / "course.css"
+
+
+@functools.lru_cache(maxsize=4)
+def _read(path: str, stamp: tuple[int, int]) -> str:
+    text = Path(path).read_text(encoding="utf-8")
+    if "</" in text:
+        # Inlined in a <style> element: "</style" would end it early.
+        raise ValueError(f"{path}: a stylesheet inlined in the page must not contain '</'")
+    return text
+
+
+def stylesheet_text(path: Path = STYLESHEET) -> str:
+    """The stylesheet's text, read again only when the file changes (an edit shows on the next page)."""
+    st = os.stat(path)
+    return _read(str(path), (st.st_size, st.st_mtime_ns))
+
+
+class CourseStylesheet(Preprocessor):
+    """Puts the course stylesheet in ``resources`` for the page template."""
+
+    def preprocess(self, nb, resources):
+        resources["advocacy_lab_stylesheet"] = Markup(stylesheet_text())
+        return nb, resources
