@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from advocacy_lab.checks import check_post
 from advocacy_lab.core.cta import DATA_FILE, LIST_KEYS, compile_lexicon, find_cta, has_cta, load_data
@@ -161,6 +163,41 @@ def test_long_text_with_the_ask_at_the_end():
 def test_wrong_type_is_a_clear_error():
     with pytest.raises(ValueError, match="find_cta needs text"):
         find_cta(None)
+
+
+# --- any text ------------------------------------------------------------------
+
+_words = st.sampled_from(
+    [
+        "Ký", "ký", "tên", "kiến nghị", "chia sẻ", "hãy", "Hãy", "cùng", "mong", "xin", "chào",
+        "các bạn", "bạn", "ơi", "nhé", "nha", "đi", "đã", "rồi", "cảm ơn", "có thể", "không",
+        "Sign", "share", "please", "let's", "will you", "thanks", "who", "we", "signed", "join us",
+        "2.000", "https://example.org/ky?share=1", "#KýNgay", "👉", "…", ".", "?", "!", ",", ":",
+        " ", "  ", "\n", "ky", "e\u0301", "\u200b", "\ud800",
+    ]
+)
+_texts = st.lists(st.one_of(_words, st.text(max_size=6)), max_size=30).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_texts)
+def test_any_text_gets_an_answer_inside_the_text(text):
+    span = find_cta(text)
+    if span is not None:
+        start, end = span
+        assert 0 <= start < end <= len(text)
+    assert has_cta(text) in (True, False)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(post=_texts, other=_texts)
+def test_an_ask_survives_another_line_before_or_after_it(post, other):
+    # A line break ends a sentence, so a line added around a post cannot veto its ask.
+    if find_cta(post) is not None:
+        assert find_cta(post + "\n" + other) is not None
+        start, end = find_cta(post)
+        shifted = find_cta(other + "\n" + post)
+        assert shifted is not None and shifted[1] <= len(other) + 1 + end
 
 
 # --- the graded exercise -------------------------------------------------------

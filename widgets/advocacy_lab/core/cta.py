@@ -59,7 +59,9 @@ LIST_KEYS = (
     "thanks_markers", "not_after_verb", "not_asks",
 )
 # Up to four words between the parts of a template ("bạn có thể dành hai phút ký").
-_GAP = r"(?:[^\s.!?…]+\s+){0,4}?"
+# Spaces between the words of a phrase: never a line break, which ends a sentence.
+_SPACE = r"[^\S\n]+"
+_GAP = r"(?:[^\s.!?…]+[^\S\n]+){0,4}?"
 # Not part of a word, a hashtag, a mention, a link or an e-mail address.
 _START = r"(?<![\w#@/=&?\-_.'’])"
 _END = r"(?!\w)"
@@ -87,14 +89,14 @@ def _phrase(entry: str, verb: str = "", addressee: str = "") -> str:
         else:
             piece = re.escape(word)
         if out:
-            out += r"\s+" + (_GAP if gap else "")
+            out += _SPACE + (_GAP if gap else "")
         out += piece
     return out
 
 
 def _trie(entries) -> str:
     """Plain phrases as one regular expression with shared beginnings factored out
-    ("ký|ký tên|kí" becomes "k(?:ý(?:\\s+tên)?|í)"): Python's ``re`` tries an
+    ("ký|ký tên|kí" becomes "k(?:ý(?: tên)?|í)"): Python's ``re`` tries an
     alternation branch by branch at every position, so a list of a hundred verbs
     scans several times faster this way. Longer phrases are tried first."""
     root: dict = {}
@@ -109,7 +111,7 @@ def _trie(entries) -> str:
 
     def build(node: dict) -> str:
         branches = [
-            (r"\s+" if key == " " else re.escape(key)) + build(child)
+            (_SPACE if key == " " else re.escape(key)) + build(child)
             for key, child in sorted(node.items(), reverse=True)
             if key
         ]
@@ -126,8 +128,22 @@ def _trie(entries) -> str:
 def _alternation(entries, verb: str = "", addressee: str = "") -> str:
     entries = set(entries)
     plain = [e for e in entries if "{" not in e]
-    templates = sorted((e for e in entries if "{" in e), key=lambda e: (-len(e), e))
-    parts = [_phrase(e, verb, addressee) for e in templates]
+    # Templates that end alike share that ending, so the long verb alternation is
+    # compiled once, not once per template ("will you {gap}{verb}", "can you …").
+    by_ending: dict[str, list[str]] = {}
+    for entry in sorted((e for e in entries if "{" in e), key=lambda e: (-len(e), e)):
+        *head, last = entry.split()
+        by_ending.setdefault(last, []).append(" ".join(head))
+    parts = []
+    for last, heads in by_ending.items():
+        tail = _phrase(last, verb, addressee)
+        if "" in heads:
+            parts.append(tail)
+        heads = [h for h in heads if h]
+        if heads:
+            joint = _SPACE + (_GAP if last.startswith("{gap}") else "")
+            heads_re = "|".join(_phrase(h, verb, addressee) for h in heads)
+            parts.append(f"(?:{heads_re}){joint}{tail.removeprefix(_GAP)}")
     if plain:
         parts.append(_trie(plain))
     return "|".join(parts) or r"(?!x)x"
@@ -224,13 +240,13 @@ def compile_lexicon(raw: dict) -> Lexicon:
         question_opener=rx(words("question_openers")),
         report=rx(words("report_markers")),
         thanks=rx(words("thanks_markers")),
-        addressee_next=rx(rf"\s+(?:{addressee}){_END}"),
-        verb_next=rx(rf"\s+(?:nhau\s+)?(?:{verb}){_END}"),
-        not_after_verb=rx(rf"\s*(?:{_alternation(lists['not_after_verb'])}){_END}"),
+        addressee_next=rx(rf"{_SPACE}(?:{addressee}){_END}"),
+        verb_next=rx(rf"{_SPACE}(?:nhau{_SPACE})?(?:{verb}){_END}"),
+        not_after_verb=rx(rf"[^\S\n]*(?:{_alternation(lists['not_after_verb'])}){_END}"),
         not_ask=rx(rf"(?:{_alternation(lists['not_asks'])}){_END}"),
         # Ending exactly where the candidate starts (searched with endpos).
         lead_in_before=rx(rf"(?<!\w)(?:{lead_ins})\s*[,!:]?\s*$"),
-        subject_before=rx(rf"(?<!\w)(?:{_alternation(lists['subjects'])})\s+$"),
+        subject_before=rx(rf"(?<!\w)(?:{_alternation(lists['subjects'])}){_SPACE}$"),
         lead_in_only=rx(rf"\W*(?:(?:{lead_ins})\W*)+"),
         introducer=rx(rf"\W*(?:{_alternation(lists['clause_introducers'])}){_END}"),
         casual_end=rx(rf"(?<!\w)(?:{_alternation(lists['casual_endings'])})\W*$"),
@@ -398,3 +414,8 @@ def find_cta(text: str, lex: Lexicon | None = None) -> tuple[int, int] | None:
 
 def has_cta(text: str) -> bool:
     return find_cta(unicodedata.normalize("NFC", text)) is not None
+
+
+# Compiled on import, which happens while a page is built (in a preheated kernel),
+# so the learner's first keystroke does not wait for it.
+lexicon()
