@@ -53,6 +53,7 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from advocacy_lab.server.hosts import HostAllowlist, install_host_check
 from advocacy_lab.server.caps import CappedPageMixin, capped_kernels, check_caps, default_max_kernels
+from advocacy_lab.server.compiled_templates import share_compiled_templates
 from advocacy_lab.server.iopub import PageIopubConnection
 from advocacy_lab.server.pool import paced_pools
 from advocacy_lab.server.routes import (
@@ -270,6 +271,8 @@ class AdvocacyVoila(Voila):
         return PageIopubConnection
 
     def init_settings(self):
+        # Before any page is rendered (the pools preheat from here on): templates compile once.
+        share_compiled_templates()
         with paced_pools(self.refill_concurrency, self.refill_quiet, self.refill_max_wait,
                          self.preheat_concurrency), capped_kernels(
             max_kernels=self.max_kernels,
