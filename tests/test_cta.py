@@ -53,6 +53,8 @@ POSTS = [
     ("Bình chọn cho sáng kiến nước sạch của xã Phú Mỹ trước 20/12!", True, "Bình chọn"),
     ("Hơn 3.000 người đã ký. Còn bạn? Ký ngay tại link trong bio.", True, "Ký"),
     ("Cảm ơn 500 bạn đã ký kiến nghị! Hãy chia sẻ tiếp để chạm mốc 1.000 chữ ký nhé.", True, "Hãy"),
+    ("Đừng im lặng khi rừng đầu nguồn bị chặt phá!", True, "Đừng"),
+    ("Giúp chúng tôi đưa bản đồ ô nhiễm sông Cầu đến tay đại biểu.", True, "Giúp"),
     ("📣 Quyên góp để khoan giếng cho 40 hộ dân vùng hạn mặn Bến Tre.", True, "Quyên góp"),
     # a request phrased as a question is an ask (decided: see core/cta.py)
     ("Bạn có thể dành một phút ký kiến nghị đòi công khai hợp đồng khai thác mỏ không?", True, "Bạn có thể dành một phút ký"),
@@ -74,12 +76,14 @@ POSTS = [
     ("Ký ức về dòng sông tuổi thơ giờ chỉ còn trong ảnh.", False, ""),
     ("Ký rồi!", False, ""),
     ("Cùng lúc đó, công ty vẫn tiếp tục nổ mìn khai thác đá.", False, ""),
+    ("Bảo vệ rừng là trách nhiệm của cả cộng đồng, không riêng kiểm lâm.", False, ""),
     # --- English asks ----------------------------------------------------------
     ("Let's make the district budget public. Sign the petition before 30 June.", True, "Let's"),
     ("Please share this map of illegal logging with your local councillor.", True, "Please"),
     ("Will you write to your MP about the copper mine this week?", True, "Will you write"),
     ("Can you spare two minutes to sign for clean water in Kampot?", True, "Can you spare two minutes to sign"),
-    ("Join us at the river clean-up on Saturday, 7 am at Long Bien bridge.", True, "Join us"),
+    ("Join us at the river clean-up on Saturday, 7 am at Long Bien bridge.", True, "Join"),
+    ("Protect the Cardamom forests: tell the ministry to cancel the logging permits.", True, "Protect"),
     ("If you care about clean water, email the provincial water board today.", True, "email"),
     ("Donate now: every $5 tests one family's well for arsenic.", True, "Donate"),
     ("Tell the Ministry of Finance: publish the budget in plain language.", True, "Tell"),
@@ -95,6 +99,7 @@ POSTS = [
     ("Support for the forest protection law has grown.", False, ""),
     ("Farmers who join us every year know how much the river has changed.", False, ""),
     ("Thank you to all who join us every week.", False, ""),
+    ("Donations help us keep testing the wells in Kampot.", False, ""),
 ]
 
 

@@ -35,7 +35,8 @@ How a text is read (the word lists are data, one block per language):
      in "rồi" ("Ký rồi!"); imperative particles are never vetoed this way
      ("Hơn 2.000 người đã ký, và hãy…" is an ask);
    - a word after a verb shows it is a noun or a report ("ký kết", "share
-     prices"), or a phrase list says it is not an ask ("xin chào", "cùng với").
+     prices"), a copula soon after shows it is a subject ("Bảo vệ rừng là…"), or
+     a phrase list says it is not an ask ("xin chào", "cùng với").
 
 The first candidate that survives is the call to action. Every pattern is
 compiled once; positions are found in one pass each and looked up by bisection,
@@ -56,7 +57,7 @@ LIST_KEYS = (
     "action_verbs", "imperative_particles", "asks", "polite_markers", "inclusive_markers",
     "addressees", "subjects", "lead_ins", "clause_introducers", "casual_endings",
     "request_questions", "question_openers", "report_markers", "report_endings",
-    "thanks_markers", "not_after_verb", "not_asks",
+    "thanks_markers", "not_after_verb", "copulas", "not_asks",
 )
 # Up to four words between the parts of a template ("bạn có thể dành hai phút ký").
 # Spaces between the words of a phrase: never a line break, which ends a sentence.
@@ -165,6 +166,7 @@ class Lexicon:
     addressee_next: re.Pattern
     verb_next: re.Pattern
     not_after_verb: re.Pattern
+    copula_soon: re.Pattern
     not_ask: re.Pattern
     lead_in_before: re.Pattern
     subject_before: re.Pattern
@@ -243,6 +245,9 @@ def compile_lexicon(raw: dict) -> Lexicon:
         addressee_next=rx(rf"{_SPACE}(?:{addressee}){_END}"),
         verb_next=rx(rf"{_SPACE}(?:nhau{_SPACE})?(?:{verb}){_END}"),
         not_after_verb=rx(rf"[^\S\n]*(?:{_alternation(lists['not_after_verb'])}){_END}"),
+        copula_soon=rx(
+            rf"(?:{_SPACE}[^\s.!?…,;:]+){{0,3}}?{_SPACE}(?:{_alternation(lists['copulas'])}){_END}"
+        ),
         not_ask=rx(rf"(?:{_alternation(lists['not_asks'])}){_END}"),
         # Ending exactly where the candidate starts (searched with endpos).
         lead_in_before=rx(rf"(?<!\w)(?:{lead_ins})\s*[,!:]?\s*$"),
@@ -382,7 +387,10 @@ class _Reading:
             return bool(lex.verb_next.match(text, end)) and self.opens_clause(
                 start, comma_opens=True, subjects=True
             )
-        # kind == "verb": a plain imperative, or a verb in a casual ask ("… nhé!").
+        # kind == "verb": a plain imperative, or a verb in a casual ask ("… nhé!"),
+        # but not the subject of "is" ("Bảo vệ rừng là trách nhiệm của…").
+        if lex.copula_soon.match(text, end):
+            return False
         return self.opens_clause(start) or self.ends_casually(start)
 
 
