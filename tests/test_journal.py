@@ -362,7 +362,7 @@ def test_a_restored_field_that_does_not_fit_is_kept_aside_in_the_browser_too():
     keeper = keep_drafts(quiz, store=store)
     first = quiz.questions[0]
     page.load({quiz.draft_key: rec({"answers": {first.id: "b"}})})
-    assert f"1. {first.prompt}" in keeper.notice
+    assert f"1. {first.prompt_in('en')}" in keeper.notice
     assert {"op": "keep_aside", "key": quiz.draft_key} in page.sent
     assert not [m for m in page.sent if m["op"] == "save"]  # nothing written on load
 

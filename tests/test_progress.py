@@ -1,6 +1,7 @@
 """Progress and navigation (issue #3, section 2).
 
-- the pure core: module status from drafts dicts, with rules declared in modules.json;
+- the pure core: module status from drafts dicts, with rules derived from the drafts
+  each module's package declares (advocacy_lab/modules/<package>/);
 - the landing page's CourseMap, headless, over real draft stores;
 - the previous/next links of every module page, derived from modules.json order;
 - every available module notebook ends with its navigation cell.
@@ -28,7 +29,9 @@ from advocacy_lab.core.progress import (
     has_input,
     module_progress,
 )
+from advocacy_lab.core import catalogue as cat
 from advocacy_lab.core.quiz import load_quiz
+from advocacy_lab.core.schema import DraftField, DraftSchema, ModuleParts
 from advocacy_lab.course import load_course, module_neighbours, parse_course, read_course_data
 from advocacy_lab.ui.course_map import CourseMap
 from advocacy_lab.ui.drafts import NAMESPACE, BrowserDraftStore, keep_drafts
@@ -143,7 +146,7 @@ def every_plan_part_fillable():
             key = f"test-{section.id}/draft"
 
             def build(drafts, key=key):
-                text = plan_core._text((drafts.get(key) or {}).get("text"))
+                text = plan_core.learner_text((drafts.get(key) or {}).get("text"))
                 return plan_core.SectionContent((plan_core.PlanEntry("Text", text),)) if text else None
 
             plan_core.register_section(
@@ -224,7 +227,9 @@ def module_entry(data: dict, module_id: str) -> dict:
 def test_every_available_module_declares_its_progress_in_plain_language():
     for module in load_course().available:
         assert module.progress is not None, module.id
-        assert module.progress.finished_when.strip(), module.id
+        for lang in cat.languages():
+            assert module.finished_when_in(lang).strip(), (module.id, lang)
+        assert module.finished_when_in("vi") != module.finished_when_in("en"), module.id
 
 
 def test_progress_rules_name_the_real_drafts_and_fields_of_the_components():
@@ -249,34 +254,53 @@ def test_progress_rules_name_the_real_drafts_and_fields_of_the_components():
             assert fields <= saved_fields[rule.key], (module.id, rule.key, fields - saved_fields[rule.key])
 
 
-@pytest.mark.parametrize(
-    "change, message",
-    [
-        (lambda d: module_entry(d, "campaign-message").pop("progress"), "needs a 'progress' rule"),
-        (lambda d: module_entry(d, "campaign-message").update(notebook="../solutions/x.ipynb"), "notebook must be"),
-        (lambda d: module_entry(d, "campaign-message")["progress"]["drafts"][2].update(quiz="no_such_quiz"), "no quiz"),
-        (lambda d: module_entry(d, "campaign-plan")["progress"].update(drafts=[]), "at least one draft"),
-        (lambda d: d.pop("landing"), "landing"),
-        (lambda d: d["modules"].append(dict(module_entry(d, "budget"))), "unique"),
-    ],
-    ids=["no-progress", "notebook-path", "unknown-quiz", "no-drafts", "no-landing", "duplicate-id"],
+BUDGET_PARTS = ModuleParts(
+    id="budget",
+    drafts=(
+        DraftSchema(
+            "budget/table",
+            fields=(DraftField("notes", "text"), DraftField("total", "text", required=True, starts_progress=False)),
+        ),
+    ),
 )
-def test_a_broken_module_list_is_a_clear_value_error(change, message):
+NO_QUIZ = ModuleParts(
+    id="campaign-message",
+    drafts=(DraftSchema("campaign-message/quiz", (DraftField("answers", "answers", required=True),), quiz="no_such_quiz"),),
+)
+
+
+@pytest.mark.parametrize(
+    "change, parts, message",
+    [
+        (lambda d: module_entry(d, "budget").update(status="available"), None, "needs its package"),
+        (lambda d: module_entry(d, "campaign-message").update(notebook="../solutions/x.ipynb"), None, "notebook must be"),
+        (lambda d: None, {"campaign-message": NO_QUIZ}, "no quiz"),
+        (lambda d: None, {"campaign-plan": ModuleParts(id="campaign-plan", drafts=())}, "at least one draft"),
+        (lambda d: None, {"campaign-plan": BUDGET_PARTS}, "parts of module 'budget'"),
+        (lambda d: module_entry(d, "budget").update(id="no-such-module"), None, "catalogue lacks"),
+        (lambda d: d.pop("landing"), None, "landing"),
+        (lambda d: d["modules"].append(dict(module_entry(d, "budget"))), None, "unique"),
+    ],
+    ids=["no-package", "notebook-path", "unknown-quiz", "no-drafts", "wrong-parts", "no-title", "no-landing", "duplicate-id"],
+)
+def test_a_broken_module_list_is_a_clear_value_error(change, parts, message):
     data = course_data()
     change(data)
     with pytest.raises(ValueError, match=message):
-        parse_course(data)
+        parse_course(data, parts)
+
+
+def test_a_module_keeps_only_drafts_named_after_it():
+    # So two modules can never keep a draft under the same key.
+    with pytest.raises(ValueError, match="names another module"):
+        ModuleParts(id="campaign-plan", drafts=BUDGET_PARTS.drafts)
 
 
 def test_a_new_module_counts_progress_from_its_own_data():
     data = course_data()
     budget = module_entry(data, "budget")
     budget["status"] = "available"
-    budget["progress"] = {
-        "finished_when": "Your budget has a total.",
-        "drafts": [{"key": "budget/table", "started_by": ["notes"], "required": ["total"]}],
-    }
-    course = parse_course(data)
+    course = parse_course(data, {"budget": BUDGET_PARTS})
     assert statuses({}, course.modules)["budget"] == "not started"
     assert statuses({"budget/table": {"notes": "Boosted posts"}}, course.modules)["budget"] == "started"
     assert statuses({"budget/table": {"total": "500 USD"}}, course.modules)["budget"] == "finished"
@@ -333,12 +357,14 @@ def test_course_map_finished_through_real_components_and_a_file_store(tmp_path: 
     assert "Finished when:" not in item
 
 
-def test_course_map_escapes_titles_summaries_and_rules():
+def test_course_map_escapes_titles_summaries_and_rules(monkeypatch):
     data = course_data()
+    english = cat.catalogue("en")  # texts come from the catalogue: make them hostile there
     for module in data["modules"]:
-        module["title"] = HOSTILE + module["title"]
-        module["summary"] = HOSTILE
-    module_entry(data, "campaign-message")["progress"]["finished_when"] = HOSTILE
+        title = f"course.module.{module['id']}.title"
+        monkeypatch.setitem(english, title, HOSTILE + english[title])
+        monkeypatch.setitem(english, f"course.module.{module['id']}.summary", HOSTILE)
+    monkeypatch.setitem(english, "course.module.campaign-message.finished_when", HOSTILE)
     cmap = CourseMap(store=MemoryDraftStore(), course=parse_course(data))
     html = page_html(cmap)
     assert "<img" not in html
@@ -429,8 +455,7 @@ def test_a_module_added_to_the_list_changes_the_links():
     data = course_data()
     budget = module_entry(data, "budget")
     budget["status"] = "available"
-    budget["progress"] = {"drafts": [{"key": "budget/table", "required": ["total"]}]}
-    course = parse_course(data)
+    course = parse_course(data, {"budget": BUDGET_PARTS})
     assert module_neighbours(course, "04-campaign-message.ipynb")[1].id == "budget"
     html04 = module_navigation("04-campaign-message.ipynb", course).value
     assert 'href="06-budget.ipynb"' in html04 and "Next: Budget and paid reach" in html04
@@ -440,14 +465,14 @@ def test_a_module_added_to_the_list_changes_the_links():
     assert "Previous: Budget and paid reach" in module_navigation("09-campaign-plan.ipynb", course).value
     # Reordering the list reorders the links: one source of truth.
     module_entry(data, "campaign-plan")["number"] = 3
-    reordered = parse_course(data)
+    reordered = parse_course(data, {"budget": BUDGET_PARTS})
     (prev_href, _, _), (next_href, _, _) = navigation_links("09-campaign-plan.ipynb", reordered)
     assert prev_href == "00-start-here.ipynb" and next_href == "04-campaign-message.ipynb"
 
 
-def test_navigation_escapes_titles_and_refuses_unknown_pages():
+def test_navigation_escapes_titles_and_refuses_unknown_pages(monkeypatch):
     data = course_data()
-    module_entry(data, "campaign-message")["title"] = HOSTILE
+    monkeypatch.setitem(cat.catalogue("en"), "course.module.campaign-message.title", HOSTILE)
     html = module_navigation("09-campaign-plan.ipynb", parse_course(data)).value
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     for name in ("05-calendar.ipynb", "00-start-here.ipynb", "nope.ipynb"):  # planned, landing, unknown
@@ -488,4 +513,7 @@ def test_the_landing_page_shows_the_course_map_without_a_drafts_keeper():
 
 def test_modules_json_is_valid_json_with_source_and_date():
     data = json.loads((ROOT / "widgets/advocacy_lab/data/modules.json").read_text(encoding="utf-8"))
-    assert data["source"] and data["date"] and data["progress_note"]
+    assert data["source"] and data["date"] and data["note"]
+    # Texts are in the catalogue and progress rules come from the modules' packages: none here.
+    for module in data["modules"]:
+        assert set(module) == {"id", "number", "notebook", "status"}, module["id"]

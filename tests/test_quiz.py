@@ -20,7 +20,7 @@ def _question() -> QuizQuestion:
         id="order",
         prompt="Which order?",
         choices=(
-            QuizChoice("Problem first", "Right: start with the problem.", feedback_vi="Đúng."),
+            QuizChoice("Problem first", {"en": "Right: start with the problem.", "vi": "Đúng."}),
             QuizChoice("Ask first", "No: the ask needs a reason first."),
         ),
         correct=0,
@@ -76,13 +76,19 @@ def test_frozen():
 
 
 def test_campaign_message_quiz_content_is_complete():
+    from advocacy_lab.core.catalogue import TextKey, catalogue
+
     questions = load_quiz("campaign_message")
     assert len(questions) >= 3
     for q in questions:
-        # Every choice explains itself, in English and in Vietnamese.
+        # Every choice explains itself, in English and in Vietnamese: catalogue texts of both languages.
         for choice in q.choices:
-            assert choice.feedback.strip() and choice.feedback_vi and choice.feedback_vi.strip()
-        assert q.prompt_vi
+            for label in (choice.text, choice.feedback):
+                assert isinstance(label, TextKey)
+                assert catalogue("en")[label.key].strip() and catalogue("vi")[label.key].strip()
+                assert catalogue("vi")[label.key] != catalogue("en")[label.key]
+            assert choice.feedback_in("vi") == catalogue("vi")[choice.feedback.key]
+        assert isinstance(q.prompt, TextKey) and q.prompt_in("vi") != q.prompt_in("en")
         results = [check_answer(q, i).passed for i in range(len(q.choices))]
         assert results.count(True) == 1 and results.index(True) == q.correct
 
@@ -91,9 +97,34 @@ def test_quiz_file_carries_source_and_date():
     from importlib import resources
 
     data = json.loads(
-        resources.files("advocacy_lab").joinpath("data", "quiz_campaign_message.json").read_text("utf-8")
+        resources.files("advocacy_lab").joinpath("modules", "campaign_message", "quiz.json").read_text("utf-8")
     )
     assert data["source"] and data["date"]
+
+
+def test_quiz_names_texts_the_catalogue_has():
+    with pytest.raises(ValueError, match="catalogue lacks: no.such.prompt"):
+        parse_quiz(
+            {
+                "questions": [
+                    {
+                        "id": "a",
+                        "prompt": "no.such.prompt",
+                        "choices": [
+                            {"text": "quiz.title", "feedback": "quiz.right", "correct": True},
+                            {"text": "quiz.title", "feedback": "quiz.wrong"},
+                        ],
+                    }
+                ]
+            }
+        )
+
+
+def test_a_choice_given_as_text_in_any_language():
+    q = load_quiz("campaign_message")[0]
+    for index, choice in enumerate(q.choices):
+        assert check_answer(q, choice.text_in("vi")).metrics["choice"] == index
+        assert check_answer(q, choice.text_in("en"), lang="vi").metrics["choice"] == index
 
 
 @pytest.mark.parametrize(

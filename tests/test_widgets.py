@@ -315,7 +315,7 @@ def test_quiz_feedback_on_each_choice():
     assert feedback.value == ""
     for i, choice in enumerate(q.choices):
         radio.value = i
-        assert q.choices[i].feedback.replace("'", "&#x27;").replace('"', "&quot;") in feedback.value
+        assert q.choices[i].feedback_in("en").replace("'", "&#x27;").replace('"', "&quot;") in feedback.value
         assert ("Correct" if i == q.correct else "Not quite") in feedback.value
     assert quiz.value == {"answers": {q.id: len(q.choices) - 1}}
     result = quiz.check()

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import json
 import string
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Union
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+#: Each module keeps its own texts beside its code (``modules/<package>/locales/<lang>.json``);
+#: they are merged into the one catalogue of each language, so keys stay global and unique.
+MODULES_DIR = Path(__file__).resolve().parent.parent / "modules"
 #: The reference language; the others are checked against it.
 REFERENCE = "en"
 
@@ -36,14 +40,36 @@ def check_language(lang: str) -> str:
     return lang
 
 
+def catalogue_files(lang: str) -> tuple[Path, ...]:
+    """The files one language's catalogue is made of: the course's, then each module's."""
+    return (LOCALES_DIR / f"{lang}.json", *sorted(MODULES_DIR.glob(f"*/locales/{lang}.json")))
+
+
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
-    """The sentences of one language, by key (a copy is not made: do not modify)."""
+    """The sentences of one language, by key (a copy is not made: do not modify).
+
+    The course's file and every module's file of that language, merged; a key
+    given by two files is a ValueError (each text has one home).
+    """
     check_language(lang)
-    data = json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ValueError(f"locales/{lang}.json must map keys to strings")
-    return data
+    merged: dict[str, str] = {}
+    where: dict[str, Path] = {}
+    for path in catalogue_files(lang):
+        if not path.is_file():
+            continue  # a module not translated yet: English is the fallback
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise ValueError(f"{path.relative_to(LOCALES_DIR.parent)} must map keys to strings")
+        for key in data:
+            if key in merged:
+                raise ValueError(
+                    f"the text {key!r} is in both {where[key].relative_to(LOCALES_DIR.parent)} "
+                    f"and {path.relative_to(LOCALES_DIR.parent)}: keep it in one"
+                )
+            where[key] = path
+        merged.update(data)
+    return merged
 
 
 def placeholders(sentence: str) -> set[str]:
@@ -70,3 +96,24 @@ def texts(prefix: str, lang: str = REFERENCE) -> dict[str, str]:
     merged = {k[len(start):]: v for k, v in catalogue(REFERENCE).items() if k.startswith(start)}
     merged.update({k[len(start):]: v for k, v in catalogue(lang).items() if k.startswith(start)})
     return merged
+
+
+@dataclass(frozen=True)
+class TextKey:
+    """A fixed text named by its catalogue key, put into words only when shown (``localized``)."""
+
+    key: str
+
+
+#: A fixed (non-learner) text: a catalogue key, a per-language mapping (``{"en": ..., "vi": ...}``,
+#: for parts registered from code), or plain text.
+Label = Union[TextKey, Mapping[str, str], str]
+
+
+def localized(label: Label, lang: str = REFERENCE) -> str:
+    """The words of ``label`` in ``lang`` (English when the language lacks them)."""
+    if isinstance(label, TextKey):
+        return text(label.key, lang)
+    if isinstance(label, Mapping):
+        return label.get(lang) or label.get(REFERENCE) or next(iter(label.values()), "")
+    return str(label)

@@ -343,8 +343,29 @@ class MemoryDraftStore:
     def clear(self) -> None:
         self._records.clear()
 
-    def describe(self) -> str:
-        return "Your work is kept only while this page is open."
+    def describe(self, lang: str = "en") -> str:
+        return catalogue_text("drafts.status.memory", lang)
+
+
+def read_all_drafts(store: Any) -> dict[str, dict[str, Any]]:
+    """Every draft in a store (``keys()`` + ``load(key)``) as ``{key: value}``: the one way to read them all.
+
+    Progress, the plan and the course map read drafts through this. Works with
+    any store following the DraftStore protocol (the file store, the browser
+    store once it has loaded, the memory store). A value that is not a dict, or
+    a single draft that fails to load, is skipped (and logged), so one damaged
+    draft never hides the rest.
+    """
+    drafts: dict[str, dict[str, Any]] = {}
+    for key in list(store.keys()):
+        try:
+            value = store.load(key)
+        except Exception:  # noqa: BLE001 - one unreadable draft must not hide the others
+            log.warning("could not load draft %r", key, exc_info=True)
+            continue
+        if isinstance(value, Mapping):
+            drafts[str(key)] = dict(value)
+    return drafts
 
 
 def default_drafts_path() -> Path:
@@ -412,7 +433,8 @@ class FileDraftStore:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, show_path: bool = True) -> None:
         self.path = Path(path) if path is not None else default_drafts_path()
         # On a shared server the learner should not be shown server paths.
-        self._where = str(self.path) if show_path else "the drafts file on the server"
+        self._show_path = show_path
+        self._where = str(self.path) if show_path else catalogue_text("drafts.status.server_file")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.notice = ""
         self.backups: list[Path] = []
@@ -508,8 +530,9 @@ class FileDraftStore:
             self._read_locked()  # a damaged file is put aside, not overwritten
             self._write_locked({})
 
-    def describe(self) -> str:
-        return f"Your work is saved as you type, to {self._where}."
+    def describe(self, lang: str = "en") -> str:
+        where = str(self.path) if self._show_path else catalogue_text("drafts.status.server_file", lang)
+        return catalogue_text("drafts.status.file", lang, where=where)
 
     # -- internals -------------------------------------------------------
     @contextlib.contextmanager

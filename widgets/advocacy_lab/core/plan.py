@@ -4,49 +4,47 @@ The capstone (notebooks/09-campaign-plan.ipynb) must not need to know every
 module. Each part of the plan is a ``PlanSection``: the drafts it reads and a
 pure ``build(drafts)`` that turns them into ``SectionContent`` (or ``None``
 while the learner has not started that part). The seven parts are declared as
-data in ``data/plan_sections.json``; each names the module (in
-``data/modules.json``) where it is done, so a part whose module is still
-"planned" shows as still to do, "coming soon", with no link.
+data in ``data/plan_sections.json`` (id, order, and the module where each is
+done, from the course outline); a part whose module is still "planned" shows
+as still to do, "coming soon", with no link.
 
-A later module adds its part in one of two ways:
+A module fills its part by declaring a ``PlanPart`` in its package
+(``advocacy_lab/modules/<package>/``, ``ModuleParts.plan_parts``): that is the
+one way a module registers a section. ``register_section`` adds or replaces a
+section from code (tests, experiments).
 
-* data: put ``"build": "advocacy_lab.core.budget:build_budget_section"`` on its
-  entry in ``plan_sections.json`` (imported lazily, on first use);
-* code: call ``register_section(PlanSection(...))`` when its core module is
-  imported.
-
-Learner text is carried here as plain ``str``; every renderer escapes it
-(``advocacy_lab.core.export`` and ``advocacy_lab.ui.plan``).
+Labels are catalogue keys (``TextKey``), put into words in the plan's
+language. Learner text is carried here as plain ``str``; every renderer
+escapes it (``advocacy_lab.core.export`` and ``advocacy_lab.ui.plan``).
 """
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Callable, Iterable, Mapping, Union
 
+from advocacy_lab.core.catalogue import Label, TextKey, check_language, localized, text
+from advocacy_lab.core.drafts import read_all_drafts
 from advocacy_lab.core.text import strip_bidi_controls
 
 log = logging.getLogger(__name__)
 
-LANGS: tuple[str, ...] = ("en", "vi")
+#: The words of a fixed label in a language (``advocacy_lab.core.catalogue.localized``).
+localize = localized
 
-#: Where the message builder of "Crafting the campaign message" saves its draft.
-MESSAGE_BUILDER_KEY = "campaign-message/message-builder"
-
-#: A fixed label: plain English, or ``{"en": ..., "vi": ...}``.
-Label = Union[str, Mapping[str, str]]
+#: Every draft in a store, damaged ones skipped (the one way to read them all: ``core.drafts``).
+load_all_drafts = read_all_drafts
 
 
-def localize(label: Label, lang: str) -> str:
-    """The text of a fixed label in ``lang``, falling back to English."""
-    if isinstance(label, str):
-        return label
-    return label.get(lang) or label.get("en") or next(iter(label.values()), "")
+def _fixed_label(value: Label) -> Label:
+    """A label as kept in a frozen record: a catalogue key, a copy of a mapping, or text."""
+    if isinstance(value, TextKey):
+        return value
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 # ---------------------------------------------------------------------------
@@ -70,10 +68,7 @@ class PlanEntry:
         if not isinstance(self.text, str):
             raise ValueError(f"PlanEntry text must be str, not {type(self.text).__name__}")
         object.__setattr__(self, "text", strip_bidi_controls(self.text))
-        if not isinstance(self.label, Mapping):
-            object.__setattr__(self, "label", str(self.label))
-        else:
-            object.__setattr__(self, "label", dict(self.label))
+        object.__setattr__(self, "label", _fixed_label(self.label))
 
 
 @dataclass(frozen=True)
@@ -148,8 +143,7 @@ class PlanSection:
                 f"notebooks/ such as '04-campaign-message.ipynb', not {nb!r}"
             )
         for attr in ("title", "module_title"):
-            value = getattr(self, attr)
-            object.__setattr__(self, attr, dict(value) if isinstance(value, Mapping) else str(value))
+            object.__setattr__(self, attr, _fixed_label(getattr(self, attr)))
         object.__setattr__(self, "draft_keys", tuple(self.draft_keys))
 
     def __hash__(self) -> int:  # titles may be dicts
@@ -223,69 +217,56 @@ class CampaignPlan:
 _lock = threading.RLock()
 _registered: dict[str, PlanSection] = {}
 _declared: dict[str, PlanSection] | None = None
-_labels: dict[str, dict[str, str]] = {}
 
 
 def _read_json(name: str) -> dict[str, Any]:
     return json.loads(resources.files("advocacy_lab.data").joinpath(name).read_text(encoding="utf-8"))
 
 
-def _resolve_builder(dotted: str, section_id: str) -> SectionBuilder:
-    module_name, sep, func_name = dotted.partition(":")
-    if not sep or not module_name or not func_name:
-        raise ValueError(
-            f"plan section {section_id!r}: build must look like 'package.module:function', not {dotted!r}"
-        )
-    func = getattr(importlib.import_module(module_name), func_name, None)
-    if not callable(func):
-        raise ValueError(f"plan section {section_id!r}: {dotted!r} is not a function")
-    return func
-
-
-def _course_modules() -> dict[str, dict[str, Any]]:
-    # modules.json (the course outline) is the one source of module titles,
-    # notebooks and whether a module is available yet.
-    return {m["id"]: m for m in _read_json("modules.json")["modules"]}
-
-
 def _declared_sections() -> dict[str, PlanSection]:
     global _declared
     with _lock:
         if _declared is None:
-            data = _read_json("plan_sections.json")
-            modules = _course_modules()
-            labels = {lang: dict(v) for lang, v in data.get("labels", {}).items()}
+            from advocacy_lab.core.course import load_course  # the outline: module titles, notebooks, plan parts
+
+            course = load_course()
+            parts = course.plan_parts
             declared: dict[str, PlanSection] = {}
-            for row in data["sections"]:
+            for row in _read_json("plan_sections.json")["sections"]:
                 sid = row["id"]
-                module = modules.get(row["module"])
-                if module is None:
+                try:
+                    module = course.module(row["module"])
+                except ValueError:
                     raise ValueError(
                         f"plan_sections.json: section {sid!r} names module {row['module']!r}, "
                         "which modules.json does not list"
-                    )
+                    ) from None
                 if sid in declared:
                     raise ValueError(f"plan_sections.json declares {sid!r} twice")
-                build = row.get("build")
+                filler = parts.get(sid)
+                if filler is not None and filler[0].id != module.id:
+                    raise ValueError(
+                        f"module {filler[0].id!r} fills the plan part {sid!r}, which plan_sections.json gives to {module.id!r}"
+                    )
                 declared[sid] = PlanSection(
                     id=sid,
-                    title=dict(row["title"]),
+                    title=TextKey(f"plan.section.{sid}"),
                     order=int(row["order"]),
-                    module_notebook=module["notebook"] if module.get("status") == "available" else None,
-                    module_title=module["title"],
-                    draft_keys=tuple(row.get("draft_keys") or ()),
-                    build=_resolve_builder(build, sid) if build else not_filled_yet,
+                    module_notebook=module.notebook if module.available else None,
+                    module_title=TextKey(f"course.module.{module.id}.title"),
+                    draft_keys=filler[1].draft_keys if filler else (),
+                    build=filler[1].build if filler else not_filled_yet,
                 )
-            _labels.clear()
-            _labels.update(labels)
+            undeclared = sorted(set(parts) - set(declared))
+            if undeclared:
+                raise ValueError(f"modules fill plan parts that plan_sections.json does not declare: {undeclared}")
             _declared = declared
         return _declared
 
 
 def plan_label(key: str, lang: str = "en") -> str:
     """A fixed label of the plan ("Still to do", ...) in ``lang`` (falls back to English)."""
-    _declared_sections()
-    return _labels.get(lang, {}).get(key) or _labels["en"][key]
+    return text(f"plan.{key}", lang)
 
 
 def register_section(section: PlanSection, *, replace: bool = False) -> PlanSection:
@@ -325,26 +306,6 @@ def plan_sections() -> tuple[PlanSection, ...]:
 # ---------------------------------------------------------------------------
 
 
-def load_all_drafts(store: Any) -> dict[str, dict]:
-    """Every draft in a DraftStore (``keys()`` + ``load(key)``) as ``{key: value}``.
-
-    Works with any store following the DraftStore protocol: the file store in
-    JupyterLab, the browser store in Voila once it has loaded. A value that is
-    not a dict, or a single draft that fails to load, is skipped so one damaged
-    draft never hides the rest of the plan.
-    """
-    drafts: dict[str, dict] = {}
-    for key in list(store.keys()):
-        try:
-            value = store.load(key)
-        except Exception:  # one unreadable draft must not hide the others
-            log.warning("could not load draft %r for the campaign plan", key, exc_info=True)
-            continue
-        if isinstance(value, Mapping):
-            drafts[str(key)] = dict(value)
-    return drafts
-
-
 def build_plan(
     drafts: Mapping[str, Mapping[str, Any]],
     title: str | None = None,
@@ -361,8 +322,7 @@ def build_plan(
     damaged draft marks its part unreadable instead of breaking the plan.
     ``sections`` defaults to ``plan_sections()``.
     """
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    check_language(lang)
     if not isinstance(drafts, Mapping):
         raise ValueError(f"drafts must be a mapping of draft key to saved value, not {type(drafts).__name__}")
     safe_drafts = {str(k): dict(v) for k, v in drafts.items() if isinstance(v, Mapping)}
@@ -401,68 +361,25 @@ def build_plan(
 
 
 # ---------------------------------------------------------------------------
-# Section builders of modules that exist
+# For the modules' section builders
 # ---------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def learner_text(value: Any) -> str:
     """Learner text from a draft value; anything that is not text counts as empty
     (and so does text made only of spaces and bidi controls)."""
     return strip_bidi_controls(value).strip() if isinstance(value, str) else ""
 
 
-def _platform_list(value: Any) -> str:
-    """The platforms a message is written for, as the names learners know."""
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)):
-        return ""
-    ids = [p.strip() for p in value if isinstance(p, str) and p.strip()]
-    if not ids:
-        return ""
-    names = _platform_names()
-    return ", ".join(dict.fromkeys(names.get(p, p) for p in ids))
+def __getattr__(name: str) -> Any:
+    # Older imports: the message builder's draft key and section builder live with
+    # their module now (advocacy_lab/modules/campaign_message/).
+    if name == "MESSAGE_BUILDER_KEY":
+        from advocacy_lab.modules.campaign_message.schema import MESSAGE_BUILDER
 
+        return MESSAGE_BUILDER.key
+    if name == "build_messages_section":
+        from advocacy_lab.modules.campaign_message.plan import build_messages_section
 
-def _platform_names() -> dict[str, str]:
-    # The platform table (advocacy_lab.checks, data/platforms) is the one
-    # source of platform names. Imported only when a draft names platforms.
-    try:
-        from advocacy_lab.checks import load_platforms
-    except ImportError:  # pragma: no cover - only while the checks package is absent
-        log.warning("advocacy_lab.checks is not available: platforms shown by id")
-        return {}
-    return {pid: platform.name for pid, platform in load_platforms().items()}
-
-
-# (label, draft field) of the message builder, in plan order.
-_MESSAGE_FIELDS: tuple[tuple[Label, str], ...] = (
-    ({"en": "Problem", "vi": "Vấn đề"}, "problem"),
-    ({"en": "Solution", "vi": "Giải pháp"}, "solution"),
-    ({"en": "Call to action", "vi": "Lời kêu gọi hành động"}, "ask"),
-    ({"en": "Post", "vi": "Bài đăng"}, "post"),
-)
-_PLATFORMS_LABEL: Label = {"en": "Platforms", "vi": "Nền tảng"}
-
-
-def build_messages_section(drafts: Mapping[str, Mapping[str, Any]]) -> SectionContent | None:
-    """The "Messages" part, from the message builder of "Crafting the campaign message"."""
-    draft = drafts.get(MESSAGE_BUILDER_KEY)
-    if not isinstance(draft, Mapping):
-        return None
-    entries: list[PlanEntry] = []
-    gaps: list[Label] = []
-    for label, key in _MESSAGE_FIELDS:
-        text = _text(draft.get(key))
-        if text:
-            entries.append(PlanEntry(label, text))
-        else:
-            gaps.append(label)
-    if not entries:
-        return None
-    platforms = _platform_list(draft.get("platforms"))
-    if platforms:
-        entries.append(PlanEntry(_PLATFORMS_LABEL, platforms))
-    else:
-        gaps.append(_PLATFORMS_LABEL)
-    return SectionContent(tuple(entries), tuple(gaps))
+        return build_messages_section
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,9 @@
 """Where a learner is in the course: each module not started, started, finished or coming soon.
 
 Pure: plain functions over the learner's drafts (``{draft key: saved value}``)
-and the module list. What counts as *started* and *finished* is data, declared
-per module in ``data/modules.json`` under ``"progress"`` and parsed by
-``advocacy_lab.course`` into a ``ProgressRule``:
+and the course's modules (``advocacy_lab.core.course.CourseModule``). What
+counts as *started* and *finished* is derived from the drafts each module
+declares (``advocacy_lab.core.schema``) into a ``ProgressRule``:
 
 - ``drafts``: the drafts the module keeps. For each, ``started_by`` names the
   fields where any learner text (not blank) means the module is *started*;
@@ -14,7 +14,9 @@ per module in ``data/modules.json`` under ``"progress"`` and parsed by
   them answered is needed for *finished*.
 - ``plan_complete``: finished also needs the campaign plan to have nothing
   left under "Still to do" (``advocacy_lab.core.plan.build_plan``).
-- ``finished_when``: the same rule in plain language, for the learner.
+
+The same rule in plain language, for the learner, is the catalogue's
+``course.module.<id>.finished_when``.
 
 Progress only reads the drafts: a malformed draft counts as no input, never
 raises, and is never changed, so no learner work is lost by looking at it.
@@ -23,20 +25,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
+
+from advocacy_lab.core.catalogue import REFERENCE, text
+
+if TYPE_CHECKING:
+    from advocacy_lab.core.course import CourseModule
 
 log = logging.getLogger(__name__)
 
 Status = Literal["not started", "started", "finished", "coming soon"]
 STATUSES: tuple[Status, ...] = ("not started", "started", "finished", "coming soon")
 
-#: How each status reads on the page: words, never colour alone.
-STATUS_LABELS: dict[str, str] = {
-    "finished": "✓ Finished",
-    "started": "Started",
-    "not started": "Not started",
-    "coming soon": "Not open yet (coming soon)",
-}
+
+
+def status_label(status: str, lang: str = REFERENCE) -> str:
+    """How a status reads on the page, in words (never colour alone): "✓ Finished", ..."""
+    return text(f"progress.status.{status}", lang)
+
+
+#: Each status in English (``status_label`` for another language).
+STATUS_LABELS: dict[str, str] = {status: status_label(status) for status in STATUSES}
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,6 @@ class ProgressRule:
 
     drafts: tuple[DraftRule, ...] = ()
     plan_complete: bool = False
-    finished_when: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "drafts", tuple(self.drafts))
@@ -75,18 +83,6 @@ class ProgressRule:
             raise ValueError(
                 "a progress rule needs something to finish: required or chosen fields, answers or plan_complete"
             )
-
-
-class ModuleLike(Protocol):
-    """What progress needs to know of a course module (``advocacy_lab.course.CourseModule``)."""
-
-    id: str
-    title: str
-    notebook: str
-    progress: ProgressRule | None
-
-    @property
-    def available(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -104,8 +100,11 @@ class ModuleProgress:
 
     @property
     def label(self) -> str:
-        """The status as the learner reads it ("✓ Finished", "Started", ...)."""
-        return STATUS_LABELS[self.status]
+        """The status as the learner reads it, in English ("✓ Finished", "Started", ...)."""
+        return status_label(self.status)
+
+    def label_in(self, lang: str) -> str:
+        return status_label(self.status, lang)
 
 
 def has_input(value: Any) -> bool:
@@ -171,7 +170,7 @@ def status_of(rule: ProgressRule, drafts: Mapping[str, Any]) -> Status:
     return "started" if started else "not started"
 
 
-def module_progress(modules: Iterable[ModuleLike], drafts: Any) -> tuple[ModuleProgress, ...]:
+def module_progress(modules: Iterable["CourseModule"], drafts: Any) -> tuple[ModuleProgress, ...]:
     """Each module's status, in the order given, from the learner's drafts.
 
     ``drafts`` maps a draft key to its saved value; anything malformed (not a

@@ -1,9 +1,10 @@
 """Multiple-choice quiz questions with feedback on every choice.
 
-Pure: questions are frozen dataclasses loaded from a JSON data file
-(``advocacy_lab/data/quiz_<module>.json``) and ``check_answer`` returns the
-same ``Feedback`` type as every other checker, so the quiz widget renders it
-with the shared feedback view.
+Pure: questions are frozen dataclasses loaded from a module's quiz file
+(``advocacy_lab/modules/<name>/quiz.json``), whose texts are catalogue keys
+(the module's ``locales/<lang>.json``), and ``check_answer`` returns the same
+``Feedback`` type as every other checker, so the quiz widget renders it with
+the shared feedback view.
 """
 from __future__ import annotations
 
@@ -12,25 +13,26 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Mapping
 
+from advocacy_lab.core.catalogue import REFERENCE, Label, TextKey, catalogue, check_language, languages, localized, text
 from advocacy_lab.core.feedback import Feedback, Finding
-
-LANGS = ("en", "vi")
 
 
 @dataclass(frozen=True)
 class QuizChoice:
-    """One answer option, with the feedback shown when a learner picks it."""
+    """One answer option, with the feedback shown when a learner picks it.
 
-    text: str
-    feedback: str
-    text_vi: str | None = None
-    feedback_vi: str | None = None
+    ``text`` and ``feedback`` are catalogue keys (``TextKey``), per-language
+    mappings or plain text (``advocacy_lab.core.catalogue.Label``).
+    """
+
+    text: Label
+    feedback: Label
 
     def text_in(self, lang: str) -> str:
-        return (self.text_vi if lang == "vi" else None) or self.text
+        return localized(self.text, lang)
 
     def feedback_in(self, lang: str) -> str:
-        return (self.feedback_vi if lang == "vi" else None) or self.feedback
+        return localized(self.feedback, lang)
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,9 @@ class QuizQuestion:
     """A question, its choices and the index of the correct one."""
 
     id: str
-    prompt: str
+    prompt: Label
     choices: tuple[QuizChoice, ...]
     correct: int
-    prompt_vi: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "choices", tuple(self.choices))
@@ -58,7 +59,7 @@ class QuizQuestion:
             )
 
     def prompt_in(self, lang: str) -> str:
-        return (self.prompt_vi if lang == "vi" else None) or self.prompt
+        return localized(self.prompt, lang)
 
 
 def _choice_index(question: QuizQuestion, choice: int | str) -> int:
@@ -74,7 +75,7 @@ def _choice_index(question: QuizQuestion, choice: int | str) -> int:
         )
     if isinstance(choice, str):
         for i, c in enumerate(question.choices):
-            if choice in (c.text, c.text_vi):
+            if any(choice == c.text_in(lang) for lang in languages()):
                 return i
         raise ValueError(f"{choice!r} is not one of the choices of question {question.id!r}")
     raise ValueError(f"a quiz choice is a number or a text, not {type(choice).__name__}")
@@ -86,19 +87,14 @@ def check_answer(question: QuizQuestion, choice: int | str, lang: str = "en") ->
     The finding carries the choice's own feedback, so a wrong answer explains
     why it is wrong rather than only saying "try again".
     """
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    check_language(lang)
     index = _choice_index(question, choice)
     picked = question.choices[index]
     correct = index == question.correct
     if correct:
         finding = Finding("quiz.correct", "tip", picked.feedback_in(lang))
     else:
-        hint = (
-            "Đọc lại phản hồi và chọn một đáp án khác."
-            if lang == "vi"
-            else "Read the feedback, then try another answer."
-        )
+        hint = text("quiz.try_again", lang)
         finding = Finding("quiz.incorrect", "error", picked.feedback_in(lang), suggestion=hint)
     return Feedback(
         findings=(finding,),
@@ -106,47 +102,66 @@ def check_answer(question: QuizQuestion, choice: int | str, lang: str = "en") ->
     )
 
 
+def _key(value: Any, where: str) -> TextKey:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{where} must be the catalogue key of its text")
+    return TextKey(value)
+
+
 def _question_from_data(item: Mapping[str, Any]) -> QuizQuestion:
     try:
+        qid = item["id"]
+        raw_choices = item["choices"]
+        if not isinstance(raw_choices, list):
+            raise TypeError("choices")
         choices = tuple(
             QuizChoice(
-                text=str(c["text"]),
-                feedback=str(c["feedback"]),
-                text_vi=c.get("text_vi"),
-                feedback_vi=c.get("feedback_vi"),
+                text=_key(c["text"], f"quiz question {qid!r}: a choice's 'text'"),
+                feedback=_key(c["feedback"], f"quiz question {qid!r}: a choice's 'feedback'"),
             )
-            for c in item["choices"]
+            for c in raw_choices
         )
-        correct = [i for i, c in enumerate(item["choices"]) if c.get("correct") is True]
+        correct = [i for i, c in enumerate(raw_choices) if c.get("correct") is True]
         if len(correct) != 1:
-            raise ValueError(
-                f"quiz question {item.get('id')!r} must mark exactly one choice as correct"
-            )
+            raise ValueError(f"quiz question {qid!r} must mark exactly one choice as correct")
         return QuizQuestion(
-            id=str(item["id"]),
-            prompt=str(item["prompt"]),
+            id=str(qid),
+            prompt=_key(item["prompt"], f"quiz question {qid!r}: 'prompt'"),
             choices=choices,
             correct=correct[0],
-            prompt_vi=item.get("prompt_vi"),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"malformed quiz question {item!r:.80}: missing or wrong field {exc}") from exc
 
 
+def _keys_of(question: QuizQuestion) -> list[str]:
+    labels = [question.prompt, *(c.text for c in question.choices), *(c.feedback for c in question.choices)]
+    return [label.key for label in labels if isinstance(label, TextKey)]
+
+
 def parse_quiz(data: Mapping[str, Any]) -> tuple[QuizQuestion, ...]:
-    """Questions from the parsed JSON of a quiz file (see data/quiz_*.json)."""
+    """Questions from the parsed JSON of a quiz file (see ``modules/<name>/quiz.json``).
+
+    Every text is a catalogue key; a key the English catalogue lacks is a ValueError.
+    """
     if not isinstance(data, Mapping) or not isinstance(data.get("questions"), list):
         raise ValueError("a quiz file is a JSON object with a 'questions' list")
     questions = tuple(_question_from_data(item) for item in data["questions"])
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
         raise ValueError(f"quiz question ids must be unique: {ids}")
+    english = catalogue(REFERENCE)
+    missing = [key for q in questions for key in _keys_of(q) if key not in english]
+    if missing:
+        raise ValueError(f"the quiz names texts the catalogue lacks: {', '.join(missing)}")
     return questions
 
 
 def load_quiz(name: str) -> tuple[QuizQuestion, ...]:
-    """Load ``advocacy_lab/data/quiz_<name>.json`` (e.g. ``"campaign_message"``)."""
-    resource = resources.files("advocacy_lab").joinpath("data", f"quiz_{name}.json")
+    """Load the quiz of the module whose package is ``name`` (``modules/<name>/quiz.json``, e.g. ``"campaign_message"``)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"there is no quiz called {name!r}")
+    resource = resources.files("advocacy_lab").joinpath("modules", name, "quiz.json")
     if not resource.is_file():
         raise ValueError(f"there is no quiz called {name!r}")
     try:

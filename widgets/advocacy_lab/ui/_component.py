@@ -14,6 +14,11 @@
   ``_read_children``/``_write_children`` work from the same declaration, and
   a restored value that does not fit its field is reported in
   ``dropped_fields`` instead of vanishing.
+- ``lang``: the page's language. Every fixed text a component shows is
+  declared with its catalogue key (``_add_field(label=...)``,
+  ``_labelled``); setting ``lang`` (the page session does, once the page has
+  said its language) relabels them all and calls ``_relabel`` so derived
+  displays (feedback) are drawn again in that language.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from urllib.parse import quote
 import ipywidgets as widgets
 import traitlets
 
-from advocacy_lab.core.catalogue import text
+from advocacy_lab.core.catalogue import Label, TextKey, check_language, localized, text, texts
 from advocacy_lab.core.drafts import set_at, field_id
 
 log = logging.getLogger("advocacy_lab.ui")
@@ -61,9 +66,12 @@ class Field:
     widget: widgets.DOMWidget
     path: tuple[str, ...]
     kind: str
-    label: str
+    label: Label  # a catalogue key (TextKey), a per-language mapping, or text
     item: str | None = None
     choices: tuple[Any, ...] = ()
+
+    def label_in(self, lang: str) -> str:
+        return localized(self.label, lang)
 
     def spec(self, draft_key: str) -> dict[str, Any]:
         """What the page's journal needs to know about this field (JSON)."""
@@ -96,23 +104,74 @@ class LearnerComponent(widgets.VBox):
 
     value = traitlets.Dict()
     draft_key = traitlets.Unicode()
+    #: The page's language (a code of ``core.catalogue.languages()``); setting it relabels the component.
+    lang = traitlets.Unicode("en")
+    #: The catalogue prefix of this component's own sentences (``self._t``).
+    _text_prefix = ""
+    #: The catalogue key of how the learner knows this piece of work (the drafts keeper names it so).
+    _title_key = ""
 
     def __init__(self, *, draft_key: str, lang: str = "en", **kwargs: Any) -> None:
-        if lang not in ("en", "vi"):
-            raise ValueError(f"lang must be 'en' or 'vi', not {lang!r}")
+        check_language(lang)
         super().__init__(**kwargs)
         self.draft_key = draft_key
-        self._lang = lang
         self._syncing = False
         self._fields: dict[str, Field] = {}
+        # (widget, attribute, catalogue key): every fixed text shown, relabelled when ``lang`` changes.
+        self._labels: list[tuple[widgets.Widget, str, str, Callable[[str], str]]] = []
         #: Names of the fields the last restored ``value`` could not be shown in.
         self.dropped_fields: list[str] = []
         self._error = widgets.HTML(value="")
         self._error.add_class("al-error")
+        self.set_trait("lang", lang)
 
     @property
-    def lang(self) -> str:
-        return self._lang
+    def _lang(self) -> str:
+        return self.lang
+
+    @property
+    def _t(self) -> dict[str, str]:
+        """This component's sentences (``_text_prefix``) in the current language."""
+        return texts(self._text_prefix, self.lang)
+
+    @property
+    def draft_title(self) -> str:
+        """How the learner knows this piece of work, in the current language."""
+        return text(self._title_key, self.lang) if self._title_key else self.draft_key
+
+    # -- language ---------------------------------------------------------------
+    def _labelled(
+        self,
+        widget: widgets.Widget,
+        key: str,
+        attr: str = "description",
+        render: Callable[[str], str] | None = None,
+    ) -> widgets.Widget:
+        """Show the catalogue text ``key`` as ``widget.<attr>`` (through ``render``, e.g. into HTML), in every language."""
+        shape = render or (lambda words: words)
+        text(key)  # a KeyError now for a key no catalogue has
+        self._labels.append((widget, attr, key, shape))
+        setattr(widget, attr, shape(text(key, self.lang)))
+        return widget
+
+    @traitlets.validate("lang")
+    def _valid_lang(self, proposal: Mapping[str, Any]) -> str:
+        return check_language(proposal["value"])
+
+    @traitlets.observe("lang")
+    def _on_lang(self, change: Mapping[str, Any]) -> None:
+        if change["old"] == change["new"]:
+            return
+
+        def relabel() -> None:
+            for widget, attr, key, shape in self._labels:
+                setattr(widget, attr, shape(text(key, self.lang)))
+            self._relabel()
+
+        self._guard(relabel)()
+
+    def _relabel(self) -> None:
+        """Draw derived displays (feedback, results) again in the new language."""
 
     # -- the learner's fields ------------------------------------------------
     def _add_field(
@@ -122,13 +181,18 @@ class LearnerComponent(widgets.VBox):
         *,
         path: tuple[str, ...] | None = None,
         member: str | None = None,
-        label: str | None = None,
+        label: Label | None = None,
+        label_key: str | None = None,
+        label_attr: str | None = "description",
     ) -> widgets.DOMWidget:
         """Declare ``widget`` as the learner field ``name`` (its value at ``path``, default ``(name,)``).
 
         A Checkbox with ``member`` puts that item in the list at ``path`` while
         ticked. Text fields update on every keystroke (``continuous_update``),
-        so checks and downloads always use what is on screen.
+        so checks and downloads always use what is on screen. ``label_key``:
+        the catalogue key of the field's label, shown as ``widget.<label_attr>``
+        (``None``: the label is shown elsewhere) and relabelled with ``lang``;
+        ``label``: the label given otherwise (a per-language mapping, or text).
         """
         field_id(self.draft_key, name)  # a clear ValueError for a bad name
         if name in self._fields:
@@ -144,12 +208,16 @@ class LearnerComponent(widgets.VBox):
             raise ValueError(f"{type(widget).__name__} is not a kind of learner field the drafts know.")
         if member is not None and kind != "member":
             raise ValueError(f"Only a tick box can be a member of a list (field {name!r}).")
+        if label_key is not None and label_attr is not None:
+            self._labelled(widget, label_key, label_attr)
         field = Field(
             name=name,
             widget=widget,
             path=tuple(path) if path is not None else (name,),
             kind=kind,
-            label=label if label is not None else str(getattr(widget, "description", "") or name),
+            label=TextKey(label_key) if label_key is not None else (
+                label if label is not None else str(getattr(widget, "description", "") or name)
+            ),
             item=member,
             choices=tuple(value for _, value in widget._options_full) if kind == "choice" else (),
         )
@@ -176,7 +244,7 @@ class LearnerComponent(widgets.VBox):
         path = tuple(path)
         for f in self._fields.values():
             if f.path == path or f.path[: len(path)] == path:
-                return f.label
+                return f.label_in(self.lang)
         return str(getattr(self, "draft_title", "") or self.draft_key)
 
     # -- value <-> children, from the declared fields ---------------------------
@@ -289,7 +357,7 @@ class LearnerComponent(widgets.VBox):
                 result = fn(*args, **kwargs)
             except Exception:  # noqa: BLE001 - any failure must reach the learner kindly
                 log.exception("error in %s callback %s", type(self).__name__, fn.__name__)
-                self._show_error(text("component.friendly_error", self._lang))
+                self._show_error(text("component.friendly_error", self.lang))
                 return None
             self._show_error("")
             return result

@@ -570,6 +570,14 @@ function handle(storage, prefix, journal, msg) {
 
 export default {
   initialize({ model }) {
+    // The page's language, decided by the page before the widgets render
+    // (window.advocacyLabLang): sent first, so the kernel relabels every widget in it.
+    const pageLang =
+      typeof window !== "undefined" && typeof window.advocacyLabLang === "string" ? window.advocacyLabLang : "";
+    if (pageLang && model.get("lang") !== pageLang) {
+      model.set("lang", pageLang);
+      model.save_changes();
+    }
     const prefix = model.get("namespace") || "advocacy-lab:drafts:";
     const journalPrefix = model.get("journal_prefix") || "advocacy-lab:journal:";
     const opened = openStorage();

@@ -1,14 +1,16 @@
 """``CourseMap``: the landing page's list of modules, with links and the learner's progress.
 
-Reads the module list from ``advocacy_lab.course`` (data), so a new module
-appears on the landing page by editing ``data/modules.json``. Each module shows
-its status in words ("✓ Finished", "Started", "Not started", "Not open yet
+Reads the course outline (``advocacy_lab.core.course``), so a new module
+appears on the landing page with its outline entry. Each module shows its
+status in words ("✓ Finished", "Started", "Not started", "Not open yet
 (coming soon)"), worked out by ``advocacy_lab.core.progress`` from the drafts
-in the same store the modules save to (``default_store()``: the learner's
-browser under Voila, a file elsewhere). The map only reads the drafts.
+in the page session's store (``advocacy_lab.ui.session``: the learner's
+browser under Voila, a file elsewhere). The map only reads the drafts. Every
+text is in the page's language (``lang``, which the page session sets).
 
 Links are relative (``04-campaign-message.ipynb``) so they work both in
-JupyterLab and under Voila's ``/voila/render/``.
+JupyterLab and under Voila's ``/voila/render/``; they carry ``?lang=`` when
+the page is not in English.
 """
 from __future__ import annotations
 
@@ -19,13 +21,12 @@ from typing import Any, Mapping
 import ipywidgets as widgets
 import traitlets
 
-from advocacy_lab.core.progress import STATUS_LABELS, ModuleProgress, module_progress
-from advocacy_lab.course import Course, CourseModule, load_course
+from advocacy_lab.core.catalogue import check_language, text
+from advocacy_lab.core.course import Course, CourseModule, load_course, page_href
+from advocacy_lab.core.drafts import read_all_drafts
+from advocacy_lab.core.progress import STATUSES, ModuleProgress, module_progress, status_label
 
 log = logging.getLogger(__name__)
-
-#: Kept for pages that pass ``progress=`` themselves.
-PROGRESS_LABELS = {status: STATUS_LABELS[status] for status in ("started", "finished")}
 
 _BADGE_STYLE = {
     "finished": "border:1px solid #1e6b2f;color:#1e6b2f;font-weight:bold",
@@ -34,43 +35,42 @@ _BADGE_STYLE = {
     "coming soon": "border:1px dashed #555;color:#555",
 }
 
-_LOOKING = "Looking for your saved work…"
-_UNREADABLE = "Your saved work could not be read just now, so your progress is not shown. Nothing was changed."
 
 
-def _badge(status: str) -> str:
-    label = STATUS_LABELS[status]
+def _badge(status: str, lang: str) -> str:
+    label = status_label(status, lang)
     if label.startswith("✓ "):
         # The tick is decoration; screen readers read the word.
-        text = '<span aria-hidden="true">✓ </span>' + html.escape(label[2:])
+        words = '<span aria-hidden="true">✓ </span>' + html.escape(label[2:])
     else:
-        text = html.escape(label)
+        words = html.escape(label)
     css = "al-progress al-progress-" + status.replace(" ", "-")
     if status == "coming soon":
         css += " al-coming-soon"
     return (
         f' <span class="{css}" style="font-size:0.85em;padding:0 0.4em;border-radius:0.6em;'
-        f'{_BADGE_STYLE[status]}">{text}</span>'
+        f'{_BADGE_STYLE[status]}">{words}</span>'
     )
 
 
-def _module_item(module: CourseModule, status: str | None) -> str:
-    title = html.escape(f"{module.number:02d}. {module.title}")
-    summary = html.escape(module.summary)
+def _module_item(module: CourseModule, status: str | None, lang: str) -> str:
+    title = html.escape(text("course_map.module_title", lang, number=f"{module.number:02d}", title=module.title_in(lang)))
+    summary = html.escape(module.summary_in(lang))
     if module.available:
-        heading = f'<a href="{html.escape(module.notebook)}">{title}</a>'
+        heading = f'<a href="{html.escape(page_href(module.notebook, lang))}">{title}</a>'
         css = "al-module al-module-available"
     else:
         heading = f'<span style="color:#555">{title}</span>'
         css = "al-module al-module-planned"
         status = "coming soon"
-    badge = _badge(status) if status in STATUS_LABELS else ""
+    badge = _badge(status, lang) if status in STATUSES else ""
     hint = ""
     if module.available and status in ("started", "not started") and module.progress is not None:
-        if module.progress.finished_when:
+        rule = module.finished_when_in(lang)
+        if rule:
             hint = (
                 '<br><span class="al-finished-when" style="font-size:0.9em;color:#444">'
-                f"Finished when: {html.escape(module.progress.finished_when)}</span>"
+                f"{html.escape(text('course_map.finished_when', lang, rule=rule))}</span>"
             )
     return (
         f'<li class="{css}" data-module="{html.escape(module.id)}" style="margin:0.4em 0">'
@@ -79,10 +79,14 @@ def _module_item(module: CourseModule, status: str | None) -> str:
 
 
 class CourseMap(widgets.VBox):
+    #: The page's language; setting it draws the map again in that language.
+    lang = traitlets.Unicode("en")
+
     """The list of modules with the learner's progress; available ones link to their notebook.
 
-    By default the progress comes from the drafts in ``store`` (or
-    ``advocacy_lab.ui.drafts.default_store()``). A store that loads later (the
+    By default the progress comes from the drafts in ``store`` (or the page
+    session's, ``advocacy_lab.ui.session.page_session()``, whose language the
+    map then follows). A store that loads later (the
     browser store under Voila) refreshes the map once its drafts arrive; the
     "Update my progress" button (file and memory stores) reads the store again. ``progress`` (module id
     -> status) shows given statuses instead and reads no store.
@@ -94,12 +98,15 @@ class CourseMap(widgets.VBox):
         *,
         store: Any = None,
         course: Course | None = None,
+        lang: str = "en",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.set_trait("lang", check_language(lang))
         self._course = course if course is not None else load_course()
         self._modules = self._course.modules
         self._progress: tuple[ModuleProgress, ...] = ()
+        self._given: Mapping[str, str] | None = None
         self._problem = ""
         self._list = widgets.HTML("")
         self._list.add_class("al-course-map-list")
@@ -115,20 +122,21 @@ class CourseMap(widgets.VBox):
             self.show_progress(progress)
             return
 
+        session = None
         if store is None:
-            from advocacy_lab.ui.drafts import default_store
+            from advocacy_lab.ui.session import page_session
 
-            store = default_store()
+            session = page_session()
+            store = session.store
         self._store = store
         when_ready = getattr(store, "when_ready", None)
+        self._update: widgets.Button | None = None
         if not callable(when_ready):
             # A file store can be read again after work in another tab. The
             # browser store is read once per page: there, reloading the page
             # (which the notebook's text says) brings in the latest work.
-            self._update = widgets.Button(
-                description="Update my progress",
-                tooltip="Read your saved work again, after working in another tab",
-            )
+            self._update = widgets.Button()
+            self._label_update()
             self._update.add_class("al-course-map-update")
             self._update.on_click(lambda _b: self.refresh())
             children.append(self._update)
@@ -145,6 +153,22 @@ class CourseMap(widgets.VBox):
             when_ready(self._on_store_ready)
         else:
             self.refresh()
+        if session is not None:
+            session.follow(self)
+
+    @traitlets.validate("lang")
+    def _valid_lang(self, proposal: Mapping[str, Any]) -> str:
+        return check_language(proposal["value"])
+
+    @traitlets.observe("lang")
+    def _on_lang(self, change: Mapping[str, Any]) -> None:
+        self._label_update()
+        self._render(given=self._given)
+
+    def _label_update(self) -> None:
+        if getattr(self, "_update", None) is not None:
+            self._update.description = text("course_map.update", self.lang)
+            self._update.tooltip = text("course_map.update_tip", self.lang)
 
     # -- read-only state -------------------------------------------------------
     @property
@@ -171,21 +195,20 @@ class CourseMap(widgets.VBox):
         if self._store is None or not self._ready:
             return self._progress
         try:
-            from advocacy_lab.core.plan import load_all_drafts  # skips a draft that fails to load
-
-            drafts = load_all_drafts(self._store)
+            drafts = read_all_drafts(self._store)  # skips a draft that fails to load
             self._progress = module_progress(self._modules, drafts)
             self._problem = ""
         except Exception:  # noqa: BLE001 - the landing page must never show a traceback
             log.exception("could not read the drafts to show progress")
             self._progress = module_progress(self._modules, {})
-            self._problem = _UNREADABLE
+            self._problem = "course_map.unreadable"
+        self._given = None
         self._render()
         return self._progress
 
     def show_progress(self, progress: Mapping[str, str]) -> None:
         """Show given statuses (module id -> "started"/"finished"/...) instead of reading a store."""
-        known = {k: v for k, v in progress.items() if v in STATUS_LABELS}
+        known = {k: v for k, v in progress.items() if v in STATUSES}
         self._progress = tuple(
             ModuleProgress(
                 m.id,
@@ -195,6 +218,7 @@ class CourseMap(widgets.VBox):
             )
             for m in self._modules
         )
+        self._given = known
         self._render(given=known)
 
     def _render(self, *, given: Mapping[str, str] | None = None) -> None:
@@ -204,13 +228,14 @@ class CourseMap(widgets.VBox):
             statuses = self.statuses
         else:
             statuses = {}
-        items = "".join(_module_item(m, statuses.get(m.id)) for m in self._modules)
+        items = "".join(_module_item(m, statuses.get(m.id), self.lang) for m in self._modules)
         self._list.value = f'<ol style="list-style:none;padding-left:0">{items}</ol>'
         lines = []
         if not self._ready:
-            lines.append(_LOOKING)
-        notice = getattr(self._store, "notice", "") if self._store is not None else ""
-        for line in (notice, self._problem):
+            lines.append(text("course_map.looking", self.lang))
+        notice_in = getattr(self._store, "notice_in", None) if self._store is not None else None
+        notice = notice_in(self.lang) if callable(notice_in) else getattr(self._store, "notice", "") or ""
+        for line in (notice, text(self._problem, self.lang) if self._problem else ""):
             if line:
                 lines.append(line)
         self._status.value = "".join(

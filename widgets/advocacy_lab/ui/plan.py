@@ -27,10 +27,11 @@ from advocacy_lab.core.export import (
     plan_to_markdown,
 )
 from advocacy_lab.core.drafts import field_id
-from advocacy_lab.core.plan import CampaignPlan, build_plan, load_all_drafts
+from advocacy_lab.core.drafts import read_all_drafts
+from advocacy_lab.core.plan import CampaignPlan, build_plan
 from advocacy_lab.core.text import strip_bidi_controls
+from advocacy_lab.modules.campaign_plan import PLAN
 from advocacy_lab.ui._component import LearnerComponent
-from advocacy_lab.core.catalogue import texts
 
 #: Largest file offered as a download link. A data: link carries the whole file
 #: (a third larger in base64) to the browser, so a runaway plan must not
@@ -49,8 +50,8 @@ class CampaignPlanView(LearnerComponent):
     """The learner's campaign plan, gathered from the drafts of every module.
 
     ``store`` is any DraftStore (``keys()``/``load(key)``); by default the
-    one ``advocacy_lab.ui.drafts.default_store()`` picks: the learner's browser
-    under Voila, a file elsewhere. A store with ``when_ready`` (the browser
+    page session's (``advocacy_lab.ui.session``: the learner's browser under
+    Voila, a file elsewhere), whose language the plan then follows. A store with ``when_ready`` (the browser
     store loads asynchronously) refreshes the plan once it has loaded.
     ``refresh(drafts)`` rebuilds the plan from the given drafts (or, with no
     argument, from the store). ``value`` = {"title": str} is the plan's own draft.
@@ -58,23 +59,24 @@ class CampaignPlanView(LearnerComponent):
     In a notebook::
 
         plan = CampaignPlanView()
-        keeper = keep_drafts(plan, store=plan.store)
+        keeper = keep_drafts(plan)   # the same page session, so the same store
         display(keeper, plan)
     """
+
+    _text_prefix = "plan_view"
+    _title_key = PLAN.title
 
     def __init__(
         self,
         store: Any = None,
         *,
         drafts: Mapping[str, Mapping[str, Any]] | None = None,
-        draft_key: str = "campaign-plan/plan",
+        draft_key: str = PLAN.key,
         lang: str = "en",
         today: _dt.date | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(draft_key=draft_key, lang=lang, **kwargs)
-        self._t = texts("plan_view", lang)
-        self.draft_title = self._t["draft_title"]  # how the drafts keeper names this draft
         self._store: Any = None
         self._today = today
         self._plan: CampaignPlan | None = None
@@ -82,18 +84,18 @@ class CampaignPlanView(LearnerComponent):
 
         self._title = widgets.Text(
             value="",
-            description=self._t["title_label"],
-            placeholder=self._t["title_placeholder"],
             style={"description_width": "initial"},
             layout=widgets.Layout(width="100%", max_width="40rem"),
         )
         self._title.add_class("al-plan-title")
+        self._labelled(self._title, "plan_view.title_placeholder", "placeholder")
         # Counts as typed on every keystroke, Enter or not (continuous_update):
         # the downloads carry the title on screen.
-        self._add_field("title", self._title)
-        self._update = widgets.Button(
-            description=self._t["update"], tooltip=self._t["update_tip"], icon="refresh"
-        )
+        title_field = PLAN.field("title")
+        self._add_field(title_field.name, self._title, label_key=title_field.label)
+        self._update = widgets.Button(icon="refresh")
+        self._labelled(self._update, "plan_view.update")
+        self._labelled(self._update, "plan_view.update_tip", "tooltip")
         self._update.add_class("al-plan-update")
         self._plan_html = widgets.HTML()
         self._plan_html.add_class("al-plan")
@@ -102,7 +104,9 @@ class CampaignPlanView(LearnerComponent):
         self._links = {fmt: widgets.HTML() for fmt, _ in _FORMATS}
         for fmt, link in self._links.items():
             link.add_class(f"al-download-{fmt}")
-        downloads_heading = widgets.HTML(f"<h3>{html.escape(self._t['downloads'])}</h3>")
+        downloads_heading = self._labelled(
+            widgets.HTML(), "plan_view.downloads", "value", lambda words: f"<h3>{html.escape(words)}</h3>"
+        )
         self._downloads_box = widgets.VBox([downloads_heading, widgets.HBox(list(self._links.values()))])
         self._downloads_box.add_class("al-downloads")
 
@@ -119,14 +123,22 @@ class CampaignPlanView(LearnerComponent):
         ]
         self.add_class("al-plan-view")
         self._sync_from_children()
+        session = None
         if store is None:
-            from advocacy_lab.ui.drafts import default_store
+            from advocacy_lab.ui.session import page_session
 
-            store = default_store()
+            session = page_session()
+            store = session.store
         self.store = store
         self.refresh(drafts)
+        if session is not None:
+            session.follow(self)  # after the first build: a language change rebuilds it
 
     def _after_restore(self) -> None:
+        self._rebuild(None)
+
+    def _relabel(self) -> None:
+        # The plan, its labels and the downloads, again in the page's language.
         self._rebuild(None)
 
     def _on_title(self, change: Any = None) -> None:
@@ -164,7 +176,7 @@ class CampaignPlanView(LearnerComponent):
     # -- rendering -------------------------------------------------------------
     def _rebuild(self, drafts: Mapping[str, Mapping[str, Any]] | None) -> CampaignPlan:
         if drafts is None:
-            drafts = load_all_drafts(self._store) if self._store is not None else {}
+            drafts = read_all_drafts(self._store) if self._store is not None else {}
         plan = build_plan(drafts, self._title.value, lang=self._lang, today=self._today)
         self._plan = plan
         # Downloads first: the page applies widget updates in order, so by the time

@@ -10,10 +10,21 @@ from typing import Any, Iterable
 
 import ipywidgets as widgets
 
+from advocacy_lab.core.catalogue import languages
 from advocacy_lab.core.feedback import Feedback
 from advocacy_lab.core.quiz import QuizQuestion, check_answer, load_quiz
+from advocacy_lab.core.schema import DraftSchema
 from advocacy_lab.ui._component import LearnerComponent
-from advocacy_lab.core.catalogue import texts
+
+
+def _quiz_draft(quiz: str) -> DraftSchema:
+    """The draft a module declares for its quiz ``quiz`` (its package name)."""
+    from advocacy_lab.core.course import load_course
+
+    for draft in load_course().drafts:
+        if draft.quiz == quiz:
+            return draft
+    raise ValueError(f"no module of the course keeps the answers of a quiz called {quiz!r}")
 
 
 
@@ -24,7 +35,7 @@ class Quiz(LearnerComponent):
     ``check()`` returns {question id: Feedback} for the answered questions.
     """
 
-    draft_title = "Your quiz answers"
+    _text_prefix = "quiz"
 
     def __init__(
         self,
@@ -33,23 +44,25 @@ class Quiz(LearnerComponent):
         quiz: str = "campaign_message",
         draft_key: str | None = None,
         lang: str = "en",
+        heading: bool = False,
         **kwargs: Any,
     ) -> None:
-        super().__init__(
-            draft_key=draft_key or f"{quiz.replace('_', '-')}/quiz", lang=lang, **kwargs
-        )
-        self._t = texts("quiz", lang)
+        schema = _quiz_draft(quiz) if draft_key is None or questions is None else None
+        if schema is not None:
+            self._title_key = schema.title
+        super().__init__(draft_key=draft_key or schema.key, lang=lang, **kwargs)
+        # The lesson's own Markdown heading names the quiz ("## Quick check");
+        # a second one from the widget would repeat it. ``heading=True`` for a page without one.
+        self._heading = heading
         self._questions = tuple(questions) if questions is not None else load_quiz(quiz)
         if not self._questions:
             raise ValueError("a quiz needs at least one question")
         self._radios: dict[str, widgets.RadioButtons] = {}
+        self._prompts: dict[str, widgets.HTML] = {}
         self._feedback_html: dict[str, widgets.HTML] = {}
         boxes = []
         for number, q in enumerate(self._questions, start=1):
-            prompt = widgets.HTML(
-                f"<p style='margin:0.4em 0 0.2em 0'><strong>{number}. "
-                f"{html.escape(q.prompt_in(lang))}</strong></p>"
-            )
+            prompt = widgets.HTML(self._prompt_html(number, q))
             radio = widgets.RadioButtons(
                 options=[(c.text_in(lang), i) for i, c in enumerate(q.choices)],
                 index=None,
@@ -57,8 +70,10 @@ class Quiz(LearnerComponent):
             )
             radio.add_class("al-quiz-choices")
             self._add_field(
-                f"answers.{q.id}", radio, path=("answers", q.id), label=f"{number}. {q.prompt_in(lang)}"
+                f"answers.{q.id}", radio, path=("answers", q.id),
+                label={code: f"{number}. {q.prompt_in(code)}" for code in languages()},
             )
+            self._prompts[q.id] = prompt
             radio.observe(self._guard(self._on_answer), names="value")
             feedback = widgets.HTML("")
             feedback.add_class("al-quiz-feedback")
@@ -70,14 +85,36 @@ class Quiz(LearnerComponent):
             boxes.append(box)
         self._score = widgets.HTML("")
         self._score.add_class("al-quiz-score")
+        title = (
+            [self._labelled(widgets.HTML(), "quiz.title", "value", lambda words: f"<h3 style='margin:0.2em 0'>{html.escape(words)}</h3>")]
+            if heading
+            else []
+        )
         self.children = [
-            widgets.HTML(f"<h3 style='margin:0.2em 0'>{html.escape(self._t['title'])}</h3>"),
+            *title,
             *boxes,
             self._error,
             self._score,
         ]
         self.add_class("al-quiz")
         self._sync_from_children()
+
+    def _prompt_html(self, number: int, q: QuizQuestion) -> str:
+        return f"<p style='margin:0.4em 0 0.2em 0'><strong>{number}. {html.escape(q.prompt_in(self.lang))}</strong></p>"
+
+    def _relabel(self) -> None:
+        # Questions and choices in the page's language; the learner's answers stay as they are.
+        self._syncing = True
+        try:
+            for number, q in enumerate(self._questions, start=1):
+                self._prompts[q.id].value = self._prompt_html(number, q)
+                radio = self._radios[q.id]
+                picked = radio.value
+                radio.options = [(c.text_in(self.lang), i) for i, c in enumerate(q.choices)]
+                radio.value = picked
+        finally:
+            self._syncing = False
+        self.check()
 
     @property
     def questions(self) -> tuple[QuizQuestion, ...]:
@@ -112,8 +149,10 @@ class Quiz(LearnerComponent):
             self._feedback_html[q.id].value = (
                 f'<div class="al-quiz-verdict al-quiz-{"right" if fb.passed else "wrong"}" '
                 f'role="status" style="border-left:4px solid {colour};padding:0.2em 0.6em">'
-                f'<strong style="color:{colour}">{html.escape(text)}.</strong> '
-                f"{html.escape(finding.message)}</div>"
+                # The verdict word is said here, once: the choice's own text only explains.
+                f'<strong class="al-quiz-verdict-word" style="color:{colour}">'
+                f'<span aria-hidden="true">{"✔" if fb.passed else "✖"}</span> {html.escape(text)}.</strong> '
+                f'<span class="al-quiz-explanation">{html.escape(finding.message)}</span></div>'
             )
         right = sum(1 for fb in results.values() if fb.passed)
         self._score.value = (

@@ -1,0 +1,119 @@
+"""``TrackingLinkBuilder``: add UTM parameters to a link so website statistics
+show which post brought each visitor. A thin view over
+``advocacy_lab.checks.build_tracking_link``.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+
+from advocacy_lab import checks
+from advocacy_lab.ui._component import LearnerComponent
+
+from .schema import TRACKING_LINK
+
+FIELDS = tuple(f.name for f in TRACKING_LINK.fields)
+
+
+class TrackingLinkBuilder(LearnerComponent):
+    """Four inputs and a button; shows the tracked link or what to fix.
+
+    ``value`` = {"url", "source", "medium", "campaign": str}.
+    ``check()`` builds the link: returns it (str), or None when an input is
+    wrong, in which case the core's message is shown.
+    """
+
+    _text_prefix = "campaign_message.link"
+    _title_key = TRACKING_LINK.title
+
+    def __init__(
+        self,
+        *,
+        draft_key: str = TRACKING_LINK.key,
+        lang: str = "en",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(draft_key=draft_key, lang=lang, **kwargs)
+        self._link: str | None = None
+        self._inputs: dict[str, widgets.Text] = {}
+        for field in TRACKING_LINK.fields:
+            box = widgets.Text(
+                value="",
+                continuous_update=True,
+                layout=widgets.Layout(width="100%", max_width="40em"),
+                style={"description_width": "10em"},
+            )
+            box.add_class(f"al-link-{field.name}")
+            self._labelled(box, f"{field.label}_ph", "placeholder")
+            self._add_field(field.name, box, label_key=field.label)
+            box.observe(self._guard(self._on_input), names="value")
+            self._inputs[field.name] = box
+        self._build = self._labelled(
+            widgets.Button(button_style="primary", icon="link"), f"{self._text_prefix}.build"
+        )
+        self._build.add_class("al-link-build")
+        self._build.on_click(self._guard(lambda _b: self.check()))
+        self._result = widgets.HTML("")
+        self._result.add_class("al-link-result")
+        self.children = [
+            self._labelled(widgets.HTML(), f"{self._text_prefix}.intro", "value"),
+            *self._inputs.values(),
+            self._build,
+            self._error,
+            self._result,
+        ]
+        self.add_class("al-tracking-link-builder")
+        self._sync_from_children()
+
+    def _on_input(self, change: Any = None) -> None:
+        self._sync_from_children()
+        # Once a result is shown, it follows what is on screen (a click may
+        # reach the kernel before the last keystroke does).
+        if self._result.value:
+            self.check()
+
+    def _relabel(self) -> None:
+        # A result or a problem on screen is said again in the page's language.
+        if self._result.value:
+            self.check()
+
+    def _after_restore(self) -> None:
+        # A restored draft with every part filled shows its link again.
+        if all(box.value.strip() for box in self._inputs.values()):
+            self.check()
+        else:
+            self._link = None
+            self._result.value = ""
+
+    @property
+    def link(self) -> str | None:
+        """The last link built, or None."""
+        return self._link
+
+    def check(self) -> str | None:
+        values = {name: box.value.strip() for name, box in self._inputs.items()}
+        try:
+            link = checks.build_tracking_link(
+                values["url"], values["source"], values["medium"], values["campaign"]
+            )
+        except ValueError as exc:
+            # Expected learner mistakes: the core's message says what to fix.
+            self._link = None
+            self._result.value = (
+                '<div class="al-status al-status-fail" role="status" style="color:#b00020">'
+                f"<strong>{html.escape(self._t['not_yet'])}</strong> {html.escape(str(exc))}</div>"
+            )
+            return None
+        self._link = link
+        label = html.escape(self._t["result_label"])
+        self._result.value = (
+            '<div class="al-status al-status-pass" role="status">'
+            f"{html.escape(self._t['result'])}</div>"
+            f'<input type="text" readonly aria-label="{label}" value="{html.escape(link)}" '
+            'style="width:100%;max-width:46em;font:inherit">'
+            f'<div class="al-link-text" style="font-family:monospace;word-break:break-all">'
+            f"{html.escape(link)}</div>"
+        )
+        return link
