@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from advocacy_lab.checks import PLATFORMS, RULES, build_tracking_link, check_post, weighted_length
-from advocacy_lab.core.counting import _WORD, _risky
-from advocacy_lab.core.text import MAX_FIELD_CHARS
+from advocacy_lab.core.counting import count_length, first_graphemes
+from advocacy_lab.core.text import MAX_FIELD_CHARS, x_links
 
 RULE_IDS = {r.id for r in RULES}
 
@@ -20,6 +20,9 @@ fragments = st.sampled_from(
         "#", "#savethemekongdelta", "@ngo", "https://", "https://example.org/p?utm_source=x",
         "www.", "bit.ly/x", "<b>", "</b>", "<img src=x onerror=alert(1)>", "Sign the petition",
         "Hãy ký", ". ", "\n", "\r\n", "&#39;", "(", ")", "NOW", "ký", "हिन्दी", "日本語",
+        # X's edge cases: lists, glued tags, any top-level domain, keycaps, dotted words.
+        "@ngo/list", "#a#b", "foo.jp", ".com", "a.", "x.org,", "#️⃣", "1", "\ufe0f", "\u20e3", "🇻🇳",
+        "https://t.co/abc", "ELPAÍS.com", "\u202a", "_", "-",
     ]
 )
 texts = st.lists(st.one_of(st.text(any_char, max_size=20), fragments), max_size=40).map("".join)
@@ -69,24 +72,50 @@ def test_check_post_at_the_field_cap(head, tail, offset, platform, lang):
             assert 0 <= start <= end <= len(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(text=texts)
 def test_x_length_is_twitter_texts_figure(text):
     from twitter_text import parse_tweet
 
-    # Words with many dots are defused first (see counting.py); compare the rest exactly.
-    assume(not any(_risky(w) and "." in w for w in _WORD.findall(text)))
+    length, exact = count_length(text, PLATFORMS["x"])
+    assume(exact)  # only a word too costly for twitter-text's link pattern is estimated
     clean = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
-    assert weighted_length(text, "x") == parse_tweet(clean).weightedLength
+    assert length == parse_tweet(clean).weightedLength
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=texts)
+def test_x_links_word_by_word_are_twitter_texts_links(text):
+    """Searching word by word (and skipping words where no domain can end) finds what
+    twitter-text finds in the whole text."""
+    from twitter_text import extract_urls_with_indices
+
+    links, exact = x_links(text)
+    assume(exact)
+    assert [(t.text, [t.start, t.end]) for t in links] == [
+        (u["url"], u["indices"]) for u in extract_urls_with_indices(text)
+    ]
 
 
 @settings(max_examples=200, deadline=None)
 @given(text=texts)
 def test_bluesky_length_is_grapheme_count(text):
-    import grapheme
+    import regex
 
     clean = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
-    assert weighted_length(text, "bluesky") == grapheme.length(clean)
+    assert weighted_length(text, "bluesky") == len(regex.findall(r"\X", clean))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=texts, count=st.integers(min_value=0, max_value=30))
+def test_first_graphemes_is_a_whole_grapheme_prefix(text, count):
+    clean = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    head = first_graphemes(clean, count)
+    assert clean.startswith(head)
+    total = weighted_length(clean, "bluesky")
+    assert weighted_length(head, "bluesky") == min(count, total)
+    # The cut falls between graphemes: what follows does not join the last one.
+    assert weighted_length(head, "bluesky") + weighted_length(clean[len(head):], "bluesky") == total
 
 
 label = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFFF, exclude_categories=("Cs",)), min_size=1, max_size=30).filter(str.strip)

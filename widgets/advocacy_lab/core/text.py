@@ -9,6 +9,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Letters, digits, underscore, plus the combining marks of the scripts our
 # learners write in (Vietnamese, Devanagari, Bengali, Sinhala, Tibetan/Dzongkha...).
@@ -193,3 +194,210 @@ def cased_letter_counts(text: str) -> tuple[int, int]:
         elif ch.islower():
             lower += 1
     return upper, upper + lower
+
+
+# --- X (Twitter): X's own rules ----------------------------------------------
+# X decides what is a link, a hashtag and a mention with the rules of its open-source
+# twitter-text, checked by its conformance suite (tests/test_x_conformance.py reads it).
+# Links come from twitter-text-parser, a port of that reference. It has no hashtag or
+# mention extraction, so those two follow twitter-text's rules here, written with the
+# ``regex`` module's Unicode classes (current Unicode where twitter-text lists the
+# letters of 2017). The generic functions above stay for the other platforms, which
+# do not follow X's rules (see "finding_parts" in data/platforms.json).
+#
+# twitter-text's link pattern backtracks badly: a run of characters that could start a
+# domain but reaches no top-level domain is rescanned from every position in it (a
+# few hundred dotted words take seconds). Three things keep that in check without
+# changing the result: a link never spans X's whitespace, so each word is searched
+# alone; a word in which no known top-level domain can end holds no link; and the
+# remaining cost is estimated per word, and a word above ``X_LINK_BUDGET`` is searched
+# with the generic pattern instead and the result marked as not exact.
+
+_X_SPACES = "\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# A word (between X's spaces) with a dot followed by a letter, as a top-level domain
+# needs ("nay." ends a sentence, not a link); the lookbehind keeps the search linear.
+_X_DOTTED_WORD = re.compile(f"(?<![^{_X_SPACES}])[^{_X_SPACES}]*\\.[^\\W\\d_][^{_X_SPACES}]*")
+# Estimated regex steps per word (starts x (length + 500 per dot)) above which a word
+# is searched with the generic pattern: about 0.05 s of twitter-text at worst.
+X_LINK_BUDGET = 1_000_000
+# Characters after which twitter-text never starts a link (its "preceding chars").
+_X_NO_START = re.compile("[A-Za-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff]")
+_X_MENTION_END_CHARS = (
+    "\xc0-\xd6\xd8-\xf6\xf8-\xff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b"
+    "\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
+_X_MENTION = re.compile(
+    r"(^|[^a-zA-Z0-9_!#$%&*@\uff20]|(?:^|[^a-zA-Z0-9_+~.-])(?:rt|RT|rT|Rt):?)"
+    r"[@\uff20]([a-zA-Z0-9_]{1,20})(/[a-zA-Z][a-zA-Z0-9_\-]{0,24})?"
+)
+_X_MENTION_END = re.compile(f"[@\uff20{_X_MENTION_END_CHARS}]|://")
+_X_HASHTAG_END = re.compile("[#\uff03]|://")
+_X_PUNYCODE = re.compile(r"(?i)\.xn--[\-0-9a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _x_patterns():
+    """twitter-text's hashtag pattern and top-level domains, built on first use."""
+    import regex
+    from twitter_text.regexp.directional_markers_group import directional_markers_group
+    from twitter_text.regexp.invalid_chars_group import invalid_chars_group
+    from twitter_text.regexp.punct import punct
+    from twitter_text.regexp.valid_cctld import valid_cctld
+    from twitter_text.regexp.valid_gtld import valid_gtld
+
+    special = "_\u200c\u200d\ua67e\u05be\u05f3\u05f4\uff5e\u301c\u309b\u309c\u30a0\u30fb\u3003\u0f0b\u0f0c\xb7"
+    alnum = f"[\\p{{L}}\\p{{M}}\\p{{Nd}}{special}]"
+    # twitter-text writes the body as alnum* alpha alnum*; the possessive form matches the
+    # same text without backtracking over a long run of digits.
+    hashtag = regex.compile(
+        f"(^|[\ufe0e\ufe0f]|(?!{alnum}|&).)[#\uff03](?![\ufe0f\u20e3])"
+        f"((?:[\\p{{Nd}}{special}])*+[\\p{{L}}\\p{{M}}]{alnum}*+)",
+        regex.DOTALL,
+    )
+    tlds = set()
+    for pattern in (valid_gtld, valid_cctld):
+        body = pattern.pattern
+        tlds.update(body[body.index("(?:(?:") + 6 : body.index(")(?=")].split("|"))
+    # A run of characters a domain can be made of: twitter-text's domain characters and dots.
+    domain_run = regex.compile(f"(?:[^{punct}{_X_SPACES}{invalid_chars_group}{directional_markers_group}]|[._-])+")
+    dot_label = regex.compile(r"\.([\p{L}\p{M}]+)")
+    return hashtag, frozenset(tlds), sorted({len(t) for t in tlds}), domain_run, dot_label
+
+
+def _last_tld_end(run: str) -> int:
+    """Offset just past the last place in ``run`` where a known top-level domain ends
+    as twitter-text requires (a dot, the domain, then no ASCII letter, digit, @, + or -);
+    -1 when there is none, so no link can end in this run."""
+    _, tlds, lengths, _, dot_label = _x_patterns()
+    last = -1
+    for match in dot_label.finditer(run):
+        label = match.group(1).lower()
+        after = run[match.end(1) : match.end(1) + 1]
+        for size in lengths:
+            if size > len(label):
+                break
+            if label[:size] in tlds:
+                nxt = label[size:size + 1] or after
+                if not nxt or not (nxt.isascii() and (nxt.isalnum() or nxt in "@+-")):
+                    last = max(last, match.start(1) + size)
+    # A punycode domain ("xn--...") has no boundary: it ends where its letters do.
+    for match in _X_PUNYCODE.finditer(run):
+        last = max(last, match.end())
+    return last
+
+
+def _x_word_cost(word: str) -> tuple[bool, int]:
+    """(whether a link can end in ``word``, estimated backtracking steps of
+    twitter-text's link pattern on it): every start in a stretch of domain characters
+    that reaches no top-level domain rescans the stretch."""
+    domain_run = _x_patterns()[3]
+    cost, live = 0, False
+    for match in domain_run.finditer(word):
+        run = match.group()
+        last = _last_tld_end(run) if "." in run else -1
+        live = live or last >= 0
+        dead = run[last:] if last >= 0 else run
+        if len(dead) > 1:
+            starts = len(dead) - len(_X_NO_START.findall(dead)) + 1
+            cost += starts * (len(dead) + 500 * dead.count("."))
+    return live, cost
+
+
+def x_links(text: str) -> tuple[list[Token], bool]:
+    """Links as X finds them, with offsets into ``text``, and whether the search was exact
+    (False when a word was too costly for twitter-text's pattern; see above)."""
+    if "." not in text:
+        return [], True
+    from twitter_text import extract_urls_with_indices
+
+    links: list[Token] = []
+    exact = True
+    for match in _X_DOTTED_WORD.finditer(text):
+        word, offset = match.group(), match.start()
+        if len(word) > 64:
+            live, cost = _x_word_cost(word)
+            if not live:
+                continue
+            if cost > X_LINK_BUDGET:
+                exact = False
+                links.extend(Token(t.text, t.start + offset, t.end + offset) for t in find_links(word))
+                continue
+        # Searched with the character before it, as in the whole text: twitter-text's
+        # pattern takes a link's preceding character before trying the start of the text.
+        base = max(offset - 1, 0)
+        for found in extract_urls_with_indices(text[base : match.end()]):
+            start, end = found["indices"]
+            links.append(Token(text[base + start : base + end], base + start, base + end))
+    return links, exact
+
+
+def _x_mentions_or_lists(text: str) -> list[tuple[Token, bool]]:
+    """(mention or list, whether it is a list) as twitter-text extracts them."""
+    if "@" not in text and "\uff20" not in text:
+        return []
+    found = []
+    for match in _X_MENTION.finditer(text):
+        if _X_MENTION_END.match(text, match.end()):
+            continue
+        start = match.start() + len(match.group(1))
+        found.append((Token(text[start : match.end()], start, match.end()), bool(match.group(3))))
+    return found
+
+
+def _x_hashtags_raw(text: str) -> list[Token]:
+    if "#" not in text and "\uff03" not in text:
+        return []
+    hashtag = _x_patterns()[0]
+    tags = []
+    for match in hashtag.finditer(text):
+        if _X_HASHTAG_END.match(text, match.end()):
+            continue
+        start = match.start() + len(match.group(1))
+        tags.append(Token(text[start : match.end()], start, match.end()))
+    return tags
+
+
+def _drop_overlaps(tokens: list[Token], others: list[Token]) -> list[Token]:
+    """``tokens`` that overlap none of the entities kept before them, as twitter-text's
+    removeOverlappingEntities keeps them (sorted by start, the first one wins)."""
+    kinds = sorted([(o.start, 0, o) for o in others] + [(t.start, 1, t) for t in tokens], key=lambda e: e[0])
+    kept, end = [], -1
+    for _, mine, token in kinds:
+        if token.start < end:
+            continue
+        end = token.end
+        if mine:
+            kept.append(token)
+    return kept
+
+
+def find_x_links(text: str) -> list[Token]:
+    """Links as X finds them (twitter-text-parser's extraction)."""
+    return x_links(text)[0]
+
+
+def find_x_hashtags(text: str, links: list[Token] | None = None) -> list[Token]:
+    """Hashtags as X finds them: twitter-text's rules, without those inside a link."""
+    return _drop_overlaps(_x_hashtags_raw(text), find_x_links(text) if links is None else links)
+
+
+def find_x_mentions(text: str, links: list[Token] | None = None) -> list[Token]:
+    """Mentions as X finds them: twitter-text's rules ("@name" of at most 20 letters,
+    digits or underscores; "@name/list" is a list, not a mention), without those inside a link."""
+    found = _x_mentions_or_lists(text)
+    mentions = _drop_overlaps([t for t, _ in found], find_x_links(text) if links is None else links)
+    lists = {t.start for t, is_list in found if is_list}
+    return [t for t in mentions if t.start not in lists]
+
+
+def find_parts(text: str, platform: str) -> tuple[list[Token], list[Token], list[Token]]:
+    """(links, hashtags, mentions) of ``text`` as ``platform`` (an id such as "x") finds
+    them: X by X's own rules, every other platform by the generic rules above (see
+    "finding_parts" in data/platforms.json for why and where they differ)."""
+    from .platforms import get_platform
+
+    if get_platform(platform).counting == "twitter":
+        links = find_x_links(text)
+        return links, find_x_hashtags(text, links), find_x_mentions(text, links)
+    links = find_links(text)
+    return links, find_hashtags(text, links), find_mentions(text, links)
