@@ -25,12 +25,17 @@ RESULTS_DIR = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "performance.md"
 BARE = "bare.ipynb"
 BARE_SELECTOR = ".al-bare-button button, button.al-bare-button"
-#: The main control of each page; other pages: their first rendered widget.
-READY_SELECTORS = {
-    "00-start-here.ipynb": ".al-course-map",
-    "04-campaign-message.ipynb": ".al-post-text textarea",
-    "09-campaign-plan.ipynb": ".al-plan-view",
-}
+
+
+def _ready_selectors() -> dict[str, str]:
+    from advocacy_lab.core.course import load_course
+
+    return {page.notebook: page.ready for page in load_course().pages}
+
+
+#: The main control of each page of the course, from the course outline (data/modules.json);
+#: other pages: their first rendered widget.
+READY_SELECTORS = _ready_selectors()
 DEFAULT_SELECTOR = ".jupyter-widgets"
 MB = 1024 * 1024
 
@@ -295,8 +300,8 @@ def settle(budget: Budget, timeout: float = 30, idle: float = 0.8) -> None:
 # -- one visit -----------------------------------------------------------------------------
 
 
-def close_like_a_learner(context) -> None:
-    """Close every page as a browser closes a tab, then the context.
+def close_pages_like_a_learner(context) -> None:
+    """Close every page of ``context`` as a browser closes a tab.
 
     Only ``beforeunload`` makes Voila's page send its kernel-shutdown beacon;
     Playwright's ``page.close()``/``context.close()`` skip it unless asked, and
@@ -308,16 +313,32 @@ def close_like_a_learner(context) -> None:
                 page.close(run_before_unload=True)
         except Exception:  # a page that hangs in unload still goes with its context
             pass
+
+
+def close_like_a_learner(context) -> None:
+    """Close every page as a browser closes a tab, then the context."""
+    close_pages_like_a_learner(context)
     context.close()
 
 
-def visit(browser, url: str, selector: str, timeout_ms: float) -> dict:
-    """Open ``url`` in a fresh context (cold cache); time until ``selector`` is visible."""
-    context = browser.new_context()
+def visit(browser, url: str, selector: str, timeout_ms: float, context=None) -> dict:
+    """Open ``url``; time until ``selector`` is visible, and count what came over the network.
+
+    Without ``context``: a fresh context (cold cache), closed afterwards. With
+    one: a new tab in it, so its HTTP cache holds what an earlier visit left (a
+    learner's return visit); the context stays open, only the tab is closed.
+
+    Bytes: HTTP bodies as encoded on the wire (cache hits count nothing), plus
+    the kernel websocket's frames both ways (the widgets' state and messages
+    travel there, on every visit, and no HTTP cache holds them).
+    """
+    own_context = context is None
+    if own_context:
+        context = browser.new_context()
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
-    net = {"encoded": 0, "decoded": 0, "responses": {}}
+    net = {"encoded": 0, "decoded": 0, "websocket": 0, "responses": {}}
 
     def on_response(ev):
         r = ev["response"]
@@ -327,6 +348,7 @@ def visit(browser, url: str, selector: str, timeout_ms: float) -> dict:
             "type": ev.get("type"),
             "encoding": headers.get("content-encoding", ""),
             "bytes": 0,
+            "cached": bool(r.get("fromDiskCache") or r.get("fromPrefetchCache")),
         }
 
     def on_data(ev):
@@ -337,28 +359,41 @@ def visit(browser, url: str, selector: str, timeout_ms: float) -> dict:
         if ev["requestId"] in net["responses"]:
             net["responses"][ev["requestId"]]["bytes"] = ev.get("encodedDataLength", 0)
 
+    def on_frame(ev):
+        # Text frames carry JSON; binary ones base64 in the event: count the bytes sent.
+        payload = ev.get("response", {}).get("payloadData", "")
+        opcode = ev.get("response", {}).get("opcode", 1)
+        net["websocket"] += len(payload.encode("utf-8")) if opcode == 1 else len(payload) * 3 // 4
+
     cdp.on("Network.responseReceived", on_response)
     cdp.on("Network.dataReceived", on_data)
     cdp.on("Network.loadingFinished", on_finished)
+    cdp.on("Network.webSocketFrameReceived", on_frame)
+    cdp.on("Network.webSocketFrameSent", on_frame)
     try:
         page.goto(url, wait_until="commit", timeout=timeout_ms)
         page.locator(selector).first.wait_for(state="visible", timeout=timeout_ms)
         tti_ms = page.evaluate("performance.now()")
-        # Let the remaining responses of this cold load finish for the weight figure.
+        # Let the remaining responses of this load finish for the weight figure.
         try:
             page.wait_for_load_state("networkidle", timeout=15_000)
         except Exception:
             pass
     finally:
         responses = list(net["responses"].values())
-        close_like_a_learner(context)
+        if own_context:
+            close_like_a_learner(context)
+        else:
+            close_pages_like_a_learner(context)
     document = next((r for r in responses if r["type"] == "Document"), None)
     scripts = [r for r in responses if r["type"] in ("Script", "Stylesheet") and r["bytes"] > 1024]
     return {
         "tti_s": tti_ms / 1000.0,
         "bytes_transferred": net["encoded"],
         "bytes_decoded": net["decoded"],
+        "websocket_bytes": net["websocket"],
         "requests": len(responses),
+        "requests_from_network": sum(1 for r in responses if r["bytes"] > 0 and not r["cached"]),
         "document_encoding": document["encoding"] if document else "",
         "assets_compressed": sum(1 for r in scripts if r["encoding"]),
         "assets_total": len(scripts),

@@ -299,7 +299,7 @@ def test_a_module_keeps_only_drafts_named_after_it():
 def test_a_new_module_counts_progress_from_its_own_data():
     data = course_data()
     budget = module_entry(data, "budget")
-    budget["status"] = "available"
+    budget.update(status="available", ready=".al-budget-table")
     course = parse_course(data, {"budget": BUDGET_PARTS})
     assert statuses({}, course.modules)["budget"] == "not started"
     assert statuses({"budget/table": {"notes": "Boosted posts"}}, course.modules)["budget"] == "started"
@@ -454,7 +454,7 @@ def test_navigation_of_the_current_modules():
 def test_a_module_added_to_the_list_changes_the_links():
     data = course_data()
     budget = module_entry(data, "budget")
-    budget["status"] = "available"
+    budget.update(status="available", ready=".al-budget-table")
     course = parse_course(data, {"budget": BUDGET_PARTS})
     assert module_neighbours(course, "04-campaign-message.ipynb")[1].id == "budget"
     html04 = module_navigation("04-campaign-message.ipynb", course).value
@@ -516,4 +516,20 @@ def test_modules_json_is_valid_json_with_source_and_date():
     assert data["source"] and data["date"] and data["note"]
     # Texts are in the catalogue and progress rules come from the modules' packages: none here.
     for module in data["modules"]:
-        assert set(module) == {"id", "number", "notebook", "status"}, module["id"]
+        expected = {"id", "number", "notebook", "status"} | ({"ready"} if module["status"] == "available" else set())
+        assert set(module) == expected, module["id"]
+
+
+def test_the_course_lists_its_pages_with_their_ready_selectors():
+    course = load_course()
+    pages = {p.notebook: p.ready for p in course.pages}
+    assert list(pages) == [course.landing_notebook, *(m.notebook for m in course.available)]
+    assert pages["00-start-here.ipynb"] == ".al-course-map"
+    assert pages["04-campaign-message.ipynb"] == ".al-post-text textarea"
+    assert course.ready_selector("09-campaign-plan.ipynb") == ".al-plan-view"
+    with pytest.raises(ValueError, match="not a page"):
+        course.ready_selector("05-calendar.ipynb")
+    data = course_data()
+    module_entry(data, "campaign-message").pop("ready")
+    with pytest.raises(ValueError, match="ready"):
+        parse_course(data)

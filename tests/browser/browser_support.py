@@ -47,10 +47,30 @@ def only_platform(page, pid: str) -> None:
             box.set_checked(False)
 
 
-def open_notebook(page, base_url: str, notebook: str, ready_selector: str = ".jupyter-widgets"):
-    """Go to ``notebook`` (relative to notebooks/) on ``base_url``; wait until its widgets show."""
+def _course_pages() -> dict[str, str]:
+    from advocacy_lab.core.course import load_course
+
+    return {p.notebook: p.ready for p in load_course().pages}
+
+
+#: The course's pages (landing page, then every available module) and the selector of each
+#: page's main control: from the course outline (data/modules.json), never a hand-kept table.
+PAGES: dict[str, str] = _course_pages()
+#: What shows that a page outside the course (a test notebook) has rendered its widgets.
+ANY_WIDGET = ".jupyter-widgets"
+
+
+def page_ready(notebook: str) -> str:
+    """The selector to wait for on ``notebook`` (its query string, e.g. ``?lang=vi``, ignored)."""
+    return PAGES.get(notebook.split("?", 1)[0], ANY_WIDGET)
+
+
+def open_notebook(page, base_url: str, notebook: str, selector: str | None = None):
+    """Go to ``notebook`` (relative to notebooks/, may carry ``?lang=...``) on ``base_url``; wait
+    until its main control shows (by default the one the course outline names)."""
+    selector = selector or page_ready(notebook)
     page.goto(f"{base_url}/voila/render/{notebook}", timeout=APP_TIMEOUT_MS)
-    page.locator(ready_selector).first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+    page.locator(selector).first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
     return page
 
 

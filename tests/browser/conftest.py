@@ -113,7 +113,8 @@ def page(browser):
 def open_app(server_url):
     """Open ``notebook`` (relative to notebooks/) and wait until widgets are rendered."""
 
-    def _open(page, notebook: str, ready_selector: str = ".jupyter-widgets"):
+    def _open(page, notebook: str, ready_selector: str | None = None):
+        # Without a selector: the page's main control, as the course outline names it.
         return open_notebook(page, server_url, notebook, ready_selector)
 
     return _open

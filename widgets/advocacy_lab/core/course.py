@@ -39,6 +39,7 @@ class CourseModule:
     status: ModuleStatus
     parts: ModuleParts | None = None
     progress: ProgressRule | None = field(default=None, compare=False)
+    ready: str = ""  # CSS selector of the page's main control (available modules)
 
     @property
     def available(self) -> bool:
@@ -66,11 +67,35 @@ class CourseModule:
 
 
 @dataclass(frozen=True)
+class CoursePage:
+    """A page a learner opens: its notebook and the selector of its main control (shown = ready to use)."""
+
+    notebook: str
+    ready: str
+
+
+@dataclass(frozen=True)
 class Course:
     """The landing page and the modules in teaching order."""
 
     landing_notebook: str
     modules: tuple[CourseModule, ...]
+    landing_ready: str = ".jupyter-widgets"
+
+    @property
+    def pages(self) -> tuple[CoursePage, ...]:
+        """The landing page, then every available module's page: what browser tests and benchmarks open."""
+        return (
+            CoursePage(self.landing_notebook, self.landing_ready),
+            *(CoursePage(m.notebook, m.ready) for m in self.available),
+        )
+
+    def ready_selector(self, notebook: str) -> str:
+        """The selector that shows ``notebook``'s page is ready (ValueError for a page the course lacks)."""
+        for page in self.pages:
+            if page.notebook == notebook:
+                return page.ready
+        raise ValueError(f"{notebook!r} is not a page of the course; its pages are {[p.notebook for p in self.pages]}")
 
     @property
     def available(self) -> tuple[CourseModule, ...]:
@@ -141,6 +166,13 @@ def notebook_name(value: Any, where: str) -> str:
     return value
 
 
+def _selector(value: Any, where: str) -> str:
+    """A CSS selector for the page's main control (no markup), else ValueError."""
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "<>{};"):
+        raise ValueError(f"{where}: 'ready' must be the CSS selector of the page's main control, not {value!r}")
+    return value.strip()
+
+
 PartsFinder = Callable[[str], "ModuleParts | None"]
 
 
@@ -194,6 +226,9 @@ def parse_course(data: Mapping[str, Any], parts_of: PartsFinder | Mapping[str, M
             number = int(item["number"])
         except (KeyError, TypeError, ValueError):
             raise ValueError(f"module {module_id!r} needs a whole 'number' (its place in teaching order)") from None
+        ready = item.get("ready", "")
+        if status == "available":
+            ready = _selector(ready, f"module {module_id!r}")
         modules.append(
             CourseModule(
                 id=module_id,
@@ -202,6 +237,7 @@ def parse_course(data: Mapping[str, Any], parts_of: PartsFinder | Mapping[str, M
                 status=status,
                 parts=parts,
                 progress=progress,
+                ready=ready,
             )
         )
     ids = [m.id for m in modules]
@@ -210,6 +246,7 @@ def parse_course(data: Mapping[str, Any], parts_of: PartsFinder | Mapping[str, M
     course = Course(
         landing_notebook=notebook_name(landing.get("notebook"), "landing page"),
         modules=tuple(sorted(modules, key=lambda m: m.number)),
+        landing_ready=_selector(landing.get("ready"), "landing page"),
     )
     keys = [d.key for d in course.drafts]
     if len(set(keys)) != len(keys):
