@@ -13,10 +13,10 @@ from typing import Any
 import ipywidgets as widgets
 
 from advocacy_lab import checks
-from advocacy_lab.core.counting import prepare_counting
+from advocacy_lab.core.counting import first_graphemes, prepare_counting
 from advocacy_lab.core.feedback import Feedback
 from advocacy_lab.ui._component import LearnerComponent
-from advocacy_lab.ui.feedback_view import render_findings, render_status
+from advocacy_lab.ui.feedback_view import render_details, render_findings, render_status, verdict_colour
 
 from .schema import MESSAGE_BUILDER
 
@@ -41,12 +41,6 @@ def _length_bar(length: int, limit: int, caption: str, over_text: str) -> str:
         f'<div style="width:{width:.1f}%;height:100%;background:{colour};'
         f'border-radius:0.3em"></div></div></div>'
     )
-
-
-def _preview(text: str, chars: int) -> str:
-    import grapheme  # imported here: only posts longer than a preview need it
-
-    return grapheme.slice(text, 0, chars)
 
 
 class MessageBuilder(LearnerComponent):
@@ -247,17 +241,19 @@ class MessageBuilder(LearnerComponent):
         limit = int(fb.metrics.get("limit", platform.limit))
         parts = [
             f'<section class="al-platform-result al-platform-result-{html.escape(pid)}" '
-            f'style="border-left:4px solid {"#1e6b2f" if fb.passed else "#b00020"};'
+            f'style="border-left:4px solid {verdict_colour(fb)};'
             f'padding:0.3em 0.8em;margin:0.6em 0">',
-            render_status(fb.passed, platform_name=name, lang=self._lang),
+            render_status(fb, platform_name=name, lang=self._lang),
             _length_bar(length, limit, t["length"].format(name=name), t["over"]),
             render_findings(fb.findings, lang=self._lang),
+            # Reading ease in words, and the post with what does not fit marked (offsets into the post as typed).
+            render_details(self._post.value, fb, platform_name=name, lang=self._lang),
         ]
         preview_chars = fb.metrics.get("preview_chars") or getattr(platform, "preview_chars", None)
         if preview_chars and fb.passed and length > preview_chars:
             parts.append(
                 f'<div class="al-preview" style="font-size:0.9em;margin-top:0.3em">'
-                f"{html.escape(t['preview'])} <q>{html.escape(_preview(text, preview_chars))}…</q></div>"
+                f"{html.escape(t['preview'])} <q>{html.escape(first_graphemes(text, preview_chars))}…</q></div>"
             )
         if fb.passed:
             label = html.escape(t["copy_label"].format(name=name))
