@@ -151,7 +151,7 @@ def still_works(page, notebook: str) -> None:
         only_platform(page, "x")
         post = page.locator(".al-post-text textarea")
         post.fill("")
-        expect(page.locator(".al-feedback")).to_contain_text("text.empty", timeout=UPDATE_TIMEOUT_MS)
+        expect(page.locator(".al-feedback [data-rule='text.empty']")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
         post.fill("Sign the petition for clean air.")
         expect(page.locator(".al-feedback")).to_contain_text("Ready to post", timeout=UPDATE_TIMEOUT_MS)
     elif notebook == "09-campaign-plan.ipynb":

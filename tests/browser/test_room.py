@@ -79,7 +79,7 @@ def test_a_participant_reaches_the_course_by_the_rooms_name(room_page, room_serv
     feedback = page.locator(".al-feedback")
     post.fill("Sign the petition for cleaner air in Hanoi today. " * 8)  # about 400 characters
     expect(feedback).to_contain_text("Not ready yet", timeout=UPDATE_TIMEOUT_MS)
-    expect(feedback).to_contain_text("length.over_limit")
+    expect(feedback.locator("[data-rule='length.over_limit']")).to_be_visible()
     post.fill("Sign the petition for cleaner air in Hanoi today.")
     expect(feedback).to_contain_text("Ready to post", timeout=UPDATE_TIMEOUT_MS)
 

@@ -237,13 +237,13 @@ def render_marked_post(
     sample = html.escape(label("marked.sample", lang))
     if hidden:
         legend.append(
-            f'<li><mark class="al-mark-preview" style="{_MARK_STYLE["preview"]}">{sample}</mark> '
+            f'<li><mark class="al-mark-sample al-mark-sample-preview" style="{_MARK_STYLE["preview"]}">{sample}</mark> '
             f'{html.escape(label("marked.preview", lang))}</li>'
         )
     if over:
         limit = metrics.get("limit")
         legend.append(
-            f'<li><mark class="al-mark-over" style="{_MARK_STYLE["over"]}">{sample}</mark> '
+            f'<li><mark class="al-mark-sample al-mark-sample-over" style="{_MARK_STYLE["over"]}">{sample}</mark> '
             f'{html.escape(label("marked.over", lang, limit=str(format_number(limit, _lang(lang))), name=name))}</li>'
         )
     return (
