@@ -93,6 +93,9 @@ def test_feedback_is_drawn_again_in_the_new_language(page):
     assert any(findings_vi[r] != builder_findings_en[r] for r in findings_vi)
     assert one(link, "al-link-result").value != link_en
     assert text("campaign_message.link.not_yet", "vi") in one(link, "al-link-result").value
+    # The core's error comes as a code: said in Vietnamese, never the English sentence.
+    assert text("links.error.spaces", "vi") in one(link, "al-link-result").value
+    assert text("links.error.spaces", "en") not in one(link, "al-link-result").value
     quiz_vi = all_html(quiz)
     assert quiz_vi != quiz_en
     assert first.prompt_in("vi") in quiz_vi and first.prompt_in("en") not in quiz_vi

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from .catalogue import REFERENCE, text
 from .text import strip_bidi_controls
 
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
@@ -17,12 +18,28 @@ SHORTENERS = frozenset(
 )
 
 
+class LinkError(ValueError):
+    """A link that cannot be tracked: ``code`` (a catalogue key) and ``values`` say why, in any language.
+
+    ``str(error)`` is the English sentence; the interface says it in the learner's
+    language with ``error.in_language(lang)``.
+    """
+
+    def __init__(self, code: str, **values: object) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(self.in_language(REFERENCE))
+
+    def in_language(self, lang: str) -> str:
+        return text(self.code, lang, **self.values)
+
+
 def _clean_part(value: object, name: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be text, not {type(value).__name__}")
     value = value.strip()
     if not value:
-        raise ValueError(f"{name} is empty: give a short label such as 'facebook' or 'water-2026'")
+        raise LinkError(f"links.error.empty_{name}")
     return value
 
 
@@ -39,9 +56,9 @@ def build_tracking_link(url: str, source: str, medium: str, campaign: str) -> st
         raise TypeError(f"url must be text, not {type(url).__name__}")
     url = strip_bidi_controls(url).strip()
     if not url:
-        raise ValueError("the link is empty: paste the full address, starting with https://")
+        raise LinkError("links.error.empty")
     if any(ch.isspace() for ch in url):
-        raise ValueError("the link contains spaces: copy it again from the browser's address bar")
+        raise LinkError("links.error.spaces")
     values = {
         "utm_source": _clean_part(source, "source"),
         "utm_medium": _clean_part(medium, "medium"),
@@ -51,17 +68,13 @@ def build_tracking_link(url: str, source: str, medium: str, campaign: str) -> st
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as exc:
-        raise ValueError(f"the link {url!r} is malformed ({exc})") from None
+        raise LinkError("links.error.malformed", link=repr(url), detail=str(exc)) from None
     if not parts.scheme:
-        raise ValueError(
-            f"the link {url!r} has no scheme: it must start with https:// (or http://)"
-        )
+        raise LinkError("links.error.no_scheme", link=repr(url))
     if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError(
-            f"the link must be a web address starting with https:// or http://, not {parts.scheme}:"
-        )
+        raise LinkError("links.error.not_web", scheme=parts.scheme)
     if not parts.hostname or "." not in parts.hostname.strip("."):
-        raise ValueError(f"the link {url!r} has no website name (such as example.org)")
+        raise LinkError("links.error.no_host", link=repr(url))
     # Keep the existing parameters byte for byte; drop only the utm_ ones we replace.
     kept = [
         segment

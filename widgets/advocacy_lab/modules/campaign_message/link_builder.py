@@ -10,6 +10,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from advocacy_lab import checks
+from advocacy_lab.core.links import LinkError
 from advocacy_lab.ui._component import LearnerComponent
 
 from .schema import TRACKING_LINK
@@ -99,11 +100,12 @@ class TrackingLinkBuilder(LearnerComponent):
                 values["url"], values["source"], values["medium"], values["campaign"]
             )
         except ValueError as exc:
-            # Expected learner mistakes: the core's message says what to fix.
+            # Expected learner mistakes: the core's code says what to fix, here in the page's language.
+            problem = exc.in_language(self.lang) if isinstance(exc, LinkError) else str(exc)
             self._link = None
             self._result.value = (
                 '<div class="al-status al-status-fail" role="status" style="color:#b00020">'
-                f"<strong>{html.escape(self._t['not_yet'])}</strong> {html.escape(str(exc))}</div>"
+                f"<strong>{html.escape(self._t['not_yet'])}</strong> {html.escape(problem)}</div>"
             )
             return None
         self._link = link
