@@ -166,3 +166,20 @@ def test_outside_voila_the_language_comes_from_the_environment(monkeypatch, tmp_
     assert one(builder, "al-problem").description == text("campaign_message.builder.problem", "vi")
     monkeypatch.setenv(session_mod.LANG_ENV, "klingon")
     assert session_mod.page_session().lang == "en"
+
+
+def test_store_notices_follow_the_page_language(tmp_path):
+    from advocacy_lab.core.drafts import FileDraftStore
+
+    path = tmp_path / "drafts.json"
+    path.write_text("{ not json", encoding="utf-8")
+    store = FileDraftStore(path)
+    session = session_mod.PageSession(store)
+    builder = MessageBuilder()
+    keeper = session.keep(builder)
+    backup = next(tmp_path.glob("drafts.json.corrupt-*")).name
+    assert text("drafts.file.unreadable", "en", backup=backup) in keeper.notice
+    session.lang = "vi"
+    assert text("drafts.file.unreadable", "vi", backup=backup) in keeper.notice
+    assert text("drafts.status.file", "vi", where=str(path)) in keeper.status
+    assert text("drafts.keeper.please_note", "vi") in one(keeper, "al-drafts-notice").value

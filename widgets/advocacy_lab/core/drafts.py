@@ -57,7 +57,19 @@ class DraftFormatError(ValueError):
 
 
 class DraftStoreError(OSError):
-    """The store cannot be written; the message is meant for the learner."""
+    """The store cannot be written or read; the message is meant for the learner.
+
+    ``code`` (a catalogue key) and ``values`` say it in any language
+    (``in_language``); ``str(error)`` is the English sentence.
+    """
+
+    def __init__(self, code: str, **values: Any) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(catalogue_text(code, "en", **values))
+
+    def in_language(self, lang: str) -> str:
+        return catalogue_text(self.code, lang, **self.values)
 
 
 @runtime_checkable
@@ -266,22 +278,15 @@ def dump_drafts_file(records: Mapping[str, Mapping[str, Any]]) -> bytes:
     return json.dumps(top, ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8")
 
 
-def corruption_notice(backup_name: str, problem: str) -> str:
+def corruption_notice(backup_name: str, problem: str, lang: str = "en") -> str:
     """Plain-language note for the learner after a drafts file was put aside."""
-    if problem == PROBLEM_NEWER:
-        return (
-            "Your saved drafts file was written by a newer version of Advocacy Lab, so this "
-            f"version put it aside as {backup_name} and started a new one. Nothing was deleted."
-        )
-    if problem == PROBLEM_PARTIAL:
-        return (
-            "Some of your saved drafts could not be read. The whole file was copied aside as "
-            f"{backup_name}, and the drafts that could be read were kept. Nothing was deleted."
-        )
-    return (
-        "Your saved drafts file could not be read, so it was put aside as "
-        f"{backup_name} and a new one started. Nothing was deleted."
-    )
+    return catalogue_text(_corruption_key(problem), lang, backup=backup_name)
+
+
+def _corruption_key(problem: str) -> str:
+    if problem in (PROBLEM_NEWER, PROBLEM_PARTIAL):
+        return f"drafts.file.{problem}"
+    return "drafts.file.unreadable"
 
 
 # --------------------------------------------------------------------------
@@ -437,6 +442,7 @@ class FileDraftStore:
         self._where = str(self.path) if show_path else catalogue_text("drafts.status.server_file")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.notice = ""
+        self._notice: tuple[str, dict[str, Any]] | None = None
         self.backups: list[Path] = []
         self._thread_lock = threading.RLock()
 
@@ -509,9 +515,7 @@ class FileDraftStore:
         try:
             target.write_bytes(payload)
         except OSError as exc:
-            raise DraftStoreError(
-                catalogue_text("drafts.kept_aside_failed", where=self._where, reason=exc.strerror or "error")
-            ) from exc
+            raise DraftStoreError("drafts.kept_aside_failed", where=self._where, reason=exc.strerror or "error") from exc
         self.backups.append(target)
 
     def delete(self, key: str) -> None:
@@ -534,6 +538,12 @@ class FileDraftStore:
         where = str(self.path) if self._show_path else catalogue_text("drafts.status.server_file", lang)
         return catalogue_text("drafts.status.file", lang, where=where)
 
+    def notice_in(self, lang: str) -> str:
+        """The notice for the learner in ``lang`` ("" when all is well)."""
+        if not self.notice:
+            return ""
+        return catalogue_text(self._notice[0], lang, **self._notice[1]) if self._notice else self.notice
+
     # -- internals -------------------------------------------------------
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -546,9 +556,7 @@ class FileDraftStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
-            raise DraftStoreError(
-                f"Your drafts cannot be saved: the folder for {self._where} cannot be created ({exc.strerror})."
-            ) from exc
+            raise DraftStoreError("drafts.file.no_folder", where=self._where, reason=exc.strerror) from exc
 
     def _read_bytes(self) -> bytes | None:
         try:
@@ -558,7 +566,7 @@ class FileDraftStore:
         except IsADirectoryError:
             return b""  # unreadable as a drafts file: put aside like any other
         except OSError as exc:
-            raise DraftStoreError(f"Your saved drafts in {self._where} cannot be read ({exc.strerror}).") from exc
+            raise DraftStoreError("drafts.file.cannot_read", where=self._where, reason=exc.strerror) from exc
 
     def _read_all(self) -> dict[str, dict[str, Any]]:
         # Reading needs no lock: the file is only ever replaced whole, by rename.
@@ -578,6 +586,7 @@ class FileDraftStore:
         records, problem = parse_drafts_file(raw)
         if problem is not None:
             backup = self._put_aside()
+            self._notice = (_corruption_key(problem), {"backup": backup.name})
             self.notice = corruption_notice(backup.name, problem)
             log.warning("Drafts file %s could not be read (%s); moved to %s", self.path, problem, backup)
             if records:
@@ -589,10 +598,7 @@ class FileDraftStore:
         try:
             os.replace(self.path, backup)
         except OSError as exc:
-            raise DraftStoreError(
-                f"Your saved drafts file ({self._where}) could not be read, and could not be put aside "
-                f"({exc.strerror}). It was left untouched, and new changes are not being saved."
-            ) from exc
+            raise DraftStoreError("drafts.file.cannot_put_aside", where=self._where, reason=exc.strerror) from exc
         _fsync_dir(self.path.parent)
         self.backups.append(backup)
         return backup
@@ -611,9 +617,7 @@ class FileDraftStore:
             tmp_name = None
             _fsync_dir(directory)
         except OSError as exc:
-            raise DraftStoreError(
-                f"Your latest change could not be saved to {self._where} ({exc.strerror or 'error'})."
-            ) from exc
+            raise DraftStoreError("drafts.file.not_saved", where=self._where, reason=exc.strerror or "error") from exc
         finally:
             if tmp_name is not None:
                 with contextlib.suppress(OSError):

@@ -371,8 +371,12 @@ class DraftKeeper(widgets.VBox):
             self._problem, self._problem_text = _problem("drafts.keeper.not_saved_because", part=_label(component), reason=str(exc)), ""
         except OSError as exc:
             log.warning("could not save draft %r: %s", key, exc)
-            self._problem = None if str(exc) else _problem("drafts.keeper.not_saved", part=_label(component))
-            self._problem_text = str(exc)
+            code = getattr(exc, "code", None)
+            if isinstance(code, str):  # the store's own sentence, said in the page's language
+                self._problem, self._problem_text = _problem(code, **getattr(exc, "values", {})), ""
+            else:
+                self._problem = None if str(exc) else _problem("drafts.keeper.not_saved", part=_label(component))
+                self._problem_text = str(exc)
         except Exception:  # noqa: BLE001 - never a traceback for the learner
             log.exception("could not save draft %r", key)
             self._problem, self._problem_text = _problem("drafts.keeper.not_saved", part=_label(component)), ""
