@@ -105,14 +105,25 @@ def not_filled_yet(drafts: Mapping[str, dict]) -> None:
     return None
 
 
+class _DoneInAModule:
+    """A part of the plan done in a module page (``module_notebook``), or in one still to come (``None``)."""
+
+    module_notebook: str | None
+
+    @property
+    def coming_soon(self) -> bool:
+        """True while the module where this part is done is not available yet."""
+        return self.module_notebook is None
+
+
 @dataclass(frozen=True)
-class PlanSection:
+class PlanSection(_DoneInAModule):
     """A part of the campaign plan, and the module where the learner does it.
 
     ``module_notebook`` is the lesson's file name inside ``notebooks/`` (e.g.
     ``"04-campaign-message.ipynb"``), or ``None`` while that module is coming
-    soon. ``title`` and ``module_title`` are plain text or per-language
-    mappings (``{"en": ..., "vi": ...}``). ``build(drafts)`` must be pure: it
+    soon. ``title`` and ``module_title`` are catalogue keys (``TextKey``),
+    per-language mappings (``{"en": ..., "vi": ...}``) or plain text. ``build(drafts)`` must be pure: it
     gets every draft as ``{draft key: saved value}`` and reads ``draft_keys``.
     """
 
@@ -149,11 +160,6 @@ class PlanSection:
     def __hash__(self) -> int:  # titles may be dicts
         return hash((self.id, self.order, self.module_notebook, self.draft_keys))
 
-    @property
-    def coming_soon(self) -> bool:
-        """True while the module where this part is done is not available yet."""
-        return self.module_notebook is None
-
 
 @dataclass(frozen=True)
 class FilledSection:
@@ -167,7 +173,7 @@ class FilledSection:
 
 
 @dataclass(frozen=True)
-class MissingPart:
+class MissingPart(_DoneInAModule):
     """A part still to do, and where it is done.
 
     ``details`` lists what is missing inside a started part (empty when the
@@ -181,10 +187,6 @@ class MissingPart:
     module_title: str
     details: tuple[str, ...] = ()
     started: bool = False
-
-    @property
-    def coming_soon(self) -> bool:
-        return self.module_notebook is None
 
 
 @dataclass(frozen=True)
