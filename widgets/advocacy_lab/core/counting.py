@@ -94,8 +94,8 @@ def prepare_counting() -> None:
     """
     _twitter_exact("warm up 👍 #tag @ngo https://example.org")
     _grapheme_length("warm up ộ")
-    # The message builder's preview still slices with the grapheme library; this import
-    # goes when it uses first_graphemes (then grapheme leaves the dependencies).
+    # Nothing counts with the grapheme library any more (the message builder's preview uses
+    # first_graphemes); this import stays only while a widget test still expects it loaded.
     import grapheme  # noqa: F401
 
 
