@@ -173,3 +173,16 @@ def test_a_word_over_the_budget_is_searched_generically_and_marked_inexact():
     links, exact = x_links(word)
     assert exact is False and X_LINK_BUDGET < 4000 * 4000
     assert count_length(word, PLATFORMS["x"])[1] is False
+
+
+def test_past_the_word_cap_links_are_found_generically_and_marked_inexact():
+    from advocacy_lab.core.text import X_LINK_WORDS
+
+    few = "ngo.vn/a " * 20
+    links, exact = x_links(few)
+    assert exact and len(links) == 20
+    many = "ngo.vn/a " * (X_LINK_WORDS + 50)
+    links, exact = x_links(many)
+    assert exact is False
+    assert len(links) == X_LINK_WORDS + 50  # the generic pattern finds these too
+    assert [t.start for t in links] == [9 * i for i in range(X_LINK_WORDS + 50)]
