@@ -3,19 +3,23 @@
 Drafts typed in the campaign-message module (04) show up in the campaign plan
 page (09) in the same browser, and its three downloads open: the Word file
 reads back with python-docx, the web page parses with the learner's text as
-text (and no script), the Markdown carries the text escaped.
+text (and no script), the Markdown carries the text escaped. A Vietnamese
+page (``?lang=vi``) gives Vietnamese downloads that say so: the web page's
+``lang`` and the Word file's language.
 """
 from __future__ import annotations
 
 import io
+import zipfile
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import docx
 import mistune
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS
+from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, open_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -131,3 +135,26 @@ def test_markdown_download_carries_the_text_escaped(plan_page):
     assert POST in rendered.joined
     tags = [tag for tag, _ in rendered.tags]
     assert "b" not in tags and "em" not in tags and "a" not in tags
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def test_a_vietnamese_page_downloads_a_vietnamese_plan(page, server_url):
+    open_notebook(page, server_url, "09-campaign-plan.ipynb?lang=vi", ".al-plan")
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    # The plan is redrawn in Vietnamese once the page's language reaches the kernel.
+    expect(page.locator(".al-plan")).to_contain_text("Kế hoạch chiến dịch của tôi", timeout=APP_TIMEOUT_MS)
+
+    _name, content = download(page, "html")
+    parsed = parse_html(content.decode("utf-8"))
+    (html_attrs,) = [attrs for tag, attrs in parsed.tags if tag == "html"]
+    assert html_attrs["lang"] == "vi"
+    assert "Việc còn phải làm" in parsed.joined
+
+    _name, content = download(page, "docx")
+    assert "Việc còn phải làm" in [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        styles = ElementTree.fromstring(archive.read("word/styles.xml"))
+    languages = {element.get(f"{W}val") for element in styles.iter(f"{W}lang")}
+    assert languages == {"vi"}

@@ -1,0 +1,63 @@
+"""What a lesson page is given to choose its language in the browser (server/lesson_page.py).
+
+Voila renders pages before anyone asks (preheated kernels), so the render
+prepares every language: each Markdown cell's alternates with the languages
+they are shown for, the title in each language, and the picker's texts.
+The browser side is tests/browser/test_vietnamese_journey.py.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from advocacy_lab.core.catalogue import languages
+from advocacy_lab.core.lesson_text import read_notebook_cells, source_hash, translation_path
+from advocacy_lab.server.lesson_page import cell_alternates, page_languages, page_titles
+
+
+def write_lesson(folder: Path, cells: list[tuple[str, str]]) -> Path:
+    notebook = {
+        "cells": [{"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": source} for cell_id, source in cells],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = folder / "01-test.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    return path
+
+
+def test_each_cell_has_its_english_and_its_translations_with_the_languages_they_show_for(tmp_path):
+    lesson = write_lesson(tmp_path, [("intro", "# Hello\n\nRead this, changed."), ("fresh", "## New")])
+    vi = translation_path(lesson, "vi")
+    vi.parent.mkdir(parents=True)
+    vi.write_text(json.dumps({"intro": {"source_sha256": source_hash("# Hello\n\nRead this."),
+                                        "text": ["# Xin chào", "", "Đọc."]}}), encoding="utf-8")
+    alternates = cell_alternates(read_notebook_cells(lesson), lesson)
+    assert alternates["intro"] == [
+        {"lang": "en", "source": "# Hello\n\nRead this, changed.", "shown_for": ["en"], "stale": False},
+        {"lang": "vi", "source": "# Xin chào\n\nĐọc.", "shown_for": ["vi"], "stale": True},
+    ]
+    # No Vietnamese for this cell: English stands in for it.
+    assert alternates["fresh"] == [{"lang": "en", "source": "## New", "shown_for": ["en", "vi"], "stale": False}]
+    # Nowhere to look for translations: English only, for every language.
+    assert cell_alternates(read_notebook_cells(lesson), None)["intro"][0]["shown_for"] == list(languages())
+
+
+def test_page_titles_in_every_language():
+    assert page_titles("04-campaign-message.ipynb") == {
+        "en": "4 · Crafting the campaign message · Advocacy Lab",
+        "vi": "4 · Xây dựng thông điệp chiến dịch · Advocacy Lab",
+    }
+    assert page_titles("09-campaign-plan.ipynb")["vi"] == "9 · Kế hoạch chiến dịch của bạn · Advocacy Lab"
+    assert page_titles("00-start-here.ipynb") == {"en": "Start here · Advocacy Lab",
+                                                  "vi": "Bắt đầu tại đây · Advocacy Lab"}
+    assert page_titles("scratch.ipynb")["en"] == "scratch · Advocacy Lab"
+
+
+def test_the_picker_names_each_language_in_that_language():
+    page = page_languages("04-campaign-message.ipynb")
+    assert page["languages"] == list(languages())
+    assert page["names"]["en"] == "English" and page["names"]["vi"] == "Tiếng Việt"
+    assert page["picker_label"]["vi"] == "Ngôn ngữ"
+    assert set(page["titles"]) == set(languages())
