@@ -89,6 +89,9 @@ def test_a_vietnamese_participant_goes_from_00_to_04_to_09_in_vietnamese(phone, 
     assert_page_in(page, "vi")
     assert page.evaluate(f"localStorage.getItem('{LANG_KEY}')") == "vi"
     expect(page.get_by_text("Chào mừng bạn!", exact=False)).to_be_visible()
+    # The widgets read the page's language too (helper "structure"'s part, checked here end to end).
+    expect(page.locator(".al-course-map a[href*='04-campaign-message.ipynb']")).to_contain_text(
+        "Xây dựng thông điệp chiến dịch")
 
     # The course map's link to module 04, without its query: only the remembered choice is left.
     link = page.locator(".al-course-map a[href*='04-campaign-message.ipynb']").first
@@ -97,6 +100,7 @@ def test_a_vietnamese_participant_goes_from_00_to_04_to_09_in_vietnamese(phone, 
     assert_page_in(page, "vi")
     expect(page.get_by_role("heading", name="Bạn sẽ học được gì", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="What you will learn", exact=True)).to_be_hidden()
+    expect(page.get_by_role("button", name="Bắt đầu bài đăng từ hộp thông điệp")).to_be_visible()
 
     # 04's link to the next module, again without its query.
     link = page.locator("a[href*='09-campaign-plan.ipynb']").first
@@ -104,6 +108,7 @@ def test_a_vietnamese_participant_goes_from_00_to_04_to_09_in_vietnamese(phone, 
     assert urlsplit(page.url).query == ""
     assert_page_in(page, "vi")
     expect(page.get_by_role("heading", name="Cách thực hiện", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Cập nhật kế hoạch")).to_be_visible()
     # Nothing is wider than the phone.
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
 
