@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from advocacy_lab.server.stylesheet import STYLESHEET, CourseStylesheet, stylesheet_text
+from advocacy_lab.server.stylesheet import STYLESHEET, CourseStylesheet, compact, stylesheet_text
 
 CSS = STYLESHEET.read_text(encoding="utf-8")
 
@@ -31,8 +31,17 @@ def contrast(foreground: str, background: str) -> float:
 
 def test_the_preprocessor_hands_the_stylesheet_to_the_template():
     _nb, resources = CourseStylesheet().preprocess({"cells": []}, {})
-    assert str(resources["advocacy_lab_stylesheet"]) == CSS
+    assert str(resources["advocacy_lab_stylesheet"]) == compact(CSS)
     assert "--al-link" in resources["advocacy_lab_stylesheet"]
+
+
+def test_the_page_gets_it_without_comments_and_with_every_rule():
+    inlined = stylesheet_text()
+    assert "/*" not in inlined and "\n" not in inlined
+    assert len(inlined) < 0.8 * len(CSS)
+    # The same rules: as many blocks, the same selectors and declarations.
+    assert inlined.count("{") == CSS.count("{") and inlined.count("}") == CSS.count("}")
+    assert "html body .jupyter-widgets .widget-radio-box input[type=\"radio\"] { order: -1; float: none;" in inlined
 
 
 def test_it_can_be_inlined_in_a_style_element():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 
 from markupsafe import Markup
@@ -21,17 +22,27 @@ from nbconvert.preprocessors import Preprocessor
 STYLESHEET = Path(__file__).resolve().parents[1] / "ui" / "course.css"
 
 
+#: Comments, then runs of white space: every page carries the sheet, its comments are for us.
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_SPACE = re.compile(r"\s+")
+
+
+def compact(css: str) -> str:
+    """``css`` without comments and with single spaces (the course's sheet has no strings that hold either)."""
+    return _SPACE.sub(" ", _COMMENT.sub("", css)).strip()
+
+
 @functools.lru_cache(maxsize=4)
 def _read(path: str, stamp: tuple[int, int]) -> str:
     text = Path(path).read_text(encoding="utf-8")
     if "</" in text:
         # Inlined in a <style> element: "</style" would end it early.
         raise ValueError(f"{path}: a stylesheet inlined in the page must not contain '</'")
-    return text
+    return compact(text)
 
 
 def stylesheet_text(path: Path = STYLESHEET) -> str:
-    """The stylesheet's text, read again only when the file changes (an edit shows on the next page)."""
+    """The stylesheet, compacted, read again only when the file changes (an edit shows on the next page)."""
     st = os.stat(path)
     return _read(str(path), (st.st_size, st.st_mtime_ns))
 
