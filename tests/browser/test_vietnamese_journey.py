@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import APP_TIMEOUT_MS
+from test_accessibility import blocking_violations
 
 pytestmark = pytest.mark.browser
 
@@ -164,3 +165,10 @@ def test_a_link_in_lesson_text_carries_the_language(phone, server_url):
     page.wait_for_url(re.compile(r"09-campaign-plan\.ipynb\?lang=vi#top$"), timeout=APP_TIMEOUT_MS)
     page.locator(PAGES["09-campaign-plan.ipynb"][0]).first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
     assert_page_in(page, "vi")
+
+
+@pytest.mark.parametrize("notebook", list(PAGES))
+def test_axe_finds_nothing_serious_on_a_vietnamese_phone_page(phone, server_url, notebook):
+    open_page(phone, f"{server_url}/voila/render/{notebook}?lang=vi")
+    assert_page_in(phone, "vi")
+    assert blocking_violations(phone) == []
