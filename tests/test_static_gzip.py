@@ -11,11 +11,13 @@ Three levels, each with real parts:
 """
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import tempfile
@@ -57,6 +59,31 @@ def test_cache_returns_gzip_of_the_file(tmp_path):
     assert body[:2] == b"\x1f\x8b"  # the gzip magic number
     assert gzip.decompress(body) == raw
     assert len(body) < len(raw) // 5
+
+
+#: A base64 source map as bundlers write it: as hard to compress as random bytes.
+INLINE_MAP = (b"\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,"
+              + base64.b64encode(random.Random(7).randbytes(15_000)) + b"\n")
+
+
+def test_cache_leaves_out_a_scripts_inline_source_map(tmp_path):
+    raw = script(50_000)
+    f = write(tmp_path / "chunk.js", raw + INLINE_MAP)
+    body = GzipCache().get(str(f))
+    assert gzip.decompress(body) == raw + b"\n"
+    assert f.read_bytes() == raw + INLINE_MAP  # the file itself is untouched
+    assert len(body) < len(gzip.compress(raw + INLINE_MAP, 9)) // 2
+
+
+@pytest.mark.parametrize("name, tail", [
+    ("chunk.js", b"\n//# sourceMappingURL=chunk.js.map\n"),  # a separate file: fetched only by devtools
+    ("style.css", b"\n/*# sourceMappingURL=data:application/json;base64,QUJD */\n"),  # not a script
+    ("chunk.js", b"\nvar s = '//# sourceMappingURL=data:x';\nrun(s);\n"),  # code, not the trailer
+])
+def test_cache_keeps_everything_but_a_trailing_inline_map(tmp_path, name, tail):
+    raw = script(20_000) + tail
+    f = write(tmp_path / name, raw)
+    assert gzip.decompress(GzipCache().get(str(f))) == raw
 
 
 def test_cache_hit_returns_the_same_object(tmp_path):
@@ -406,6 +433,9 @@ def page_assets(served):
     manager = extensions["@voila-dashboards/widgets-manager8"]
     rel = f"@voila-dashboards/widgets-manager8/{manager['load'].removeprefix('./')}"
     assets["labextension"] = (f"/voila/labextensions/{rel}", on_disk(rel, get_voila_labextensions_path()))
+    anywidget = extensions["anywidget"]
+    rel = f"anywidget/{anywidget['load'].removeprefix('./')}"
+    assets["anywidget"] = (f"/voila/labextensions/{rel}", on_disk(rel, get_voila_labextensions_path()))
     return assets
 
 
@@ -423,6 +453,23 @@ def test_real_server_sends_the_same_gzip_bytes_twice(served, page_assets, asset)
     assert gzip.decompress(first) == raw, url
     assert int(first_headers["content-length"]) == len(first), url
     assert "Accept-Encoding" in first_headers.get("vary", ""), url
+
+
+@pytest.mark.slow
+def test_real_server_leaves_out_anywidgets_inline_source_map(served, page_assets):
+    # anywidget's lab extension ships base64 source maps inside its chunks; a learner's
+    # page never needs them (57 KB of the 04 page's first visit).
+    url, path = page_assets["anywidget"]
+    raw = path.read_bytes()
+    last_line = raw.rstrip().rsplit(b"\n", 1)[-1]
+    assert last_line.startswith(b"//# sourceMappingURL=data:"), "anywidget no longer ships an inline map"
+    status, headers, body = http_get(served, url, {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers.get("content-encoding") == "gzip"
+    served_script = gzip.decompress(body)
+    assert b"sourceMappingURL=data:" not in served_script
+    assert served_script == static.without_inline_source_map(str(path), raw)
+    assert len(served_script) < len(raw) // 2
+    assert int(headers["content-length"]) == len(body)
 
 
 @pytest.mark.slow
