@@ -2,7 +2,7 @@
 
 The real server and Debian's Chromium at a phone's width (390 px, and 320 px
 for the narrowest phones still in use), on pages 00, 04 and 09, fresh and once
-the widgets have spoken:
+the widgets have spoken, in English and in Vietnamese (longer words, tone marks):
 
 * nothing overflows sideways and no control is cut off at the right edge;
 * every field's label sits above its field;
@@ -20,6 +20,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from advocacy_lab.core.catalogue import text
 from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, open_notebook
 
 pytestmark = pytest.mark.browser
@@ -39,22 +40,25 @@ PAGES = {
 
 @pytest.fixture
 def open_at(browser, server_url):
-    """``open_at(notebook, width)``: a fresh learner's page of that width, widgets live."""
+    """``open_at(notebook, width, lang)``: a fresh learner's page of that width and language, widgets live."""
     contexts = []
 
-    def _open(notebook: str, width: int = PHONE):
+    def _open(notebook: str, width: int = PHONE, lang: str = "en"):
         context = browser.new_context(viewport={"width": width, "height": 800})
         context.set_default_timeout(APP_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
-        open_notebook(page, server_url, notebook, PAGES[notebook])
+        open_notebook(page, server_url, f"{notebook}?lang={lang}", PAGES[notebook])
+        expect(page.locator("html")).to_have_attribute("lang", lang)
         if notebook != LANDING:
             # The drafts keeper has heard from the browser: the page is fully live (its
             # kernel may still be starting when earlier tests took the preheated ones).
-            expect(page.locator(".al-drafts-status")).not_to_contain_text("Looking for", timeout=APP_TIMEOUT_MS)
+            looking = text("drafts.status.browser_looking", lang).rstrip("…")
+            expect(page.locator(".al-drafts-status")).not_to_contain_text(looking, timeout=APP_TIMEOUT_MS)
         else:
             # The course map has read the drafts and drawn its cards with their progress.
-            expect(page.locator(".al-course-map-status")).not_to_contain_text("Looking for", timeout=APP_TIMEOUT_MS)
+            looking = text("course_map.looking", lang).rstrip("…")
+            expect(page.locator(".al-course-map-status")).not_to_contain_text(looking, timeout=APP_TIMEOUT_MS)
         return page
 
     yield _open
@@ -219,11 +223,11 @@ def assert_fits(page, where: str) -> None:
 # -- the tests ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("width", [PHONE, NARROW_PHONE])
+@pytest.mark.parametrize("width, lang", [(PHONE, "en"), (NARROW_PHONE, "en"), (PHONE, "vi")])
 @pytest.mark.parametrize("notebook", list(PAGES))
-def test_nothing_overflows_or_is_cut_off_on_a_phone(open_at, notebook, width):
-    page = open_at(notebook, width)
-    assert_fits(page, f"{notebook} at {width} px")
+def test_nothing_overflows_or_is_cut_off_on_a_phone(open_at, notebook, width, lang):
+    page = open_at(notebook, width, lang)
+    assert_fits(page, f"{notebook} in {lang} at {width} px")
     checked, _ = labels_not_above(page)
     expected_fields = {LANDING: 0, MODULE: 8, PLAN: 1}[notebook]  # 04: message box (3), post, link (4)
     assert checked >= expected_fields, f"{notebook}: only {checked} labelled fields measured"
@@ -237,9 +241,9 @@ def test_the_module_page_still_fits_once_the_widgets_have_spoken(open_at):
     assert checked >= 8 and overlaps == []
 
 
-@pytest.mark.parametrize("width", [PHONE, NARROW_PHONE])
-def test_quiz_answers_that_wrap_stay_apart(open_at, width):
-    page = open_at(MODULE, width)
+@pytest.mark.parametrize("width, lang", [(PHONE, "en"), (NARROW_PHONE, "en"), (PHONE, "vi")])
+def test_quiz_answers_that_wrap_stay_apart(open_at, width, lang):
+    page = open_at(MODULE, width, lang)
     # At these widths several answers wrap: that is the case that used to overlap.
     wrapped = page.evaluate(
         """() => [...document.querySelectorAll('.al-quiz .widget-radio-box > label')]
@@ -251,8 +255,9 @@ def test_quiz_answers_that_wrap_stay_apart(open_at, width):
     assert overlaps == []
 
 
-def test_the_link_button_shows_its_whole_label(open_at):
-    page = open_at(MODULE, PHONE)
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_the_link_button_shows_its_whole_label(open_at, lang):
+    page = open_at(MODULE, PHONE, lang)
     button = page.locator("button.al-link-build")
     expect(button).to_be_visible()
     fits = button.evaluate("(b) => b.scrollWidth <= b.clientWidth && b.scrollHeight <= b.clientHeight + 1")
