@@ -102,6 +102,10 @@ def test_a_vietnamese_participant_goes_from_00_to_04_to_09_in_vietnamese(phone, 
     expect(page.get_by_role("heading", name="Bạn sẽ học được gì", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="What you will learn", exact=True)).to_be_hidden()
     expect(page.get_by_role("button", name="Bắt đầu bài đăng từ hộp thông điệp")).to_be_visible()
+    # Links to a place on this page stay on this page (no reload to add ?lang=).
+    anchors = page.locator(".al-lesson-text a.anchor-link")
+    assert anchors.count() > 0
+    assert all(href.startswith("#") for href in anchors.evaluate_all("(els) => els.map((a) => a.getAttribute('href'))"))
 
     # 04's link to the next module, again without its query.
     link = page.locator("a[href*='09-campaign-plan.ipynb']").first
