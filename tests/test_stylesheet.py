@@ -41,7 +41,7 @@ def test_the_page_gets_it_without_comments_and_with_every_rule():
     assert len(inlined) < 0.8 * len(CSS)
     # The same rules: as many blocks, the same selectors and declarations.
     assert inlined.count("{") == CSS.count("{") and inlined.count("}") == CSS.count("}")
-    assert "html body .jupyter-widgets .widget-radio-box input[type=\"radio\"] { order: -1; float: none;" in inlined
+    assert 'body[data-voila] .jupyter-widgets .widget-radio-box input[type="radio"] { order: -1; float: none;' in inlined
 
 
 def test_it_can_be_inlined_in_a_style_element():
@@ -105,3 +105,31 @@ def test_prose_and_fields_use_a_system_font_stack_that_renders_vietnamese():
 def test_colours_meet_wcag_aa(foreground, background, minimum):
     colours = variables()
     assert contrast(colours[foreground], colours[background]) >= minimum, (foreground, background)
+
+
+def top_level_selectors(css: str) -> list[str]:
+    """Every selector of every rule (at-rules' own lines left out), split at commas outside brackets."""
+    found = []
+    for group in re.findall(r"([^{}]+)\{", compact(css)):
+        group = group.strip()
+        if group.startswith("@"):
+            continue
+        depth, start = 0, 0
+        for i, ch in enumerate(group):
+            depth += ch in "([" and 1 or (-1 if ch in ")]" else 0)
+            if ch == "," and depth == 0:
+                found.append(group[start:i].strip())
+                start = i + 1
+        found.append(group[start:].strip())
+    return found
+
+
+def test_it_restyles_only_voila_pages_and_the_course_s_own_parts():
+    # The connection watch carries the sheet into JupyterLab too: a trainer's Lab keeps its looks.
+    selectors = top_level_selectors(CSS)
+    assert len(selectors) > 50
+    stray = [s for s in selectors if not s.startswith("body[data-voila]") and ".al-" not in s]
+    assert stray == []
+    # Course-part rules outside Voila stay on the course's own classes (the banner, kept texts).
+    unscoped = [s for s in selectors if not s.startswith("body[data-voila]")]
+    assert all(re.match(r"^(body)?\.al-", s) for s in unscoped), unscoped
