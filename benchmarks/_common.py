@@ -7,6 +7,7 @@ the writer of each script's marked section of docs/performance.md.
 """
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shlex
@@ -16,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 from advocacy_lab.server.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -321,6 +323,27 @@ def close_like_a_learner(context) -> None:
     context.close()
 
 
+def websocket_wire_bytes(connection: dict | None, direction: str, frame: dict) -> int:
+    """Bytes one websocket frame took on the wire, as far as the page's CDP events tell.
+
+    CDP reports each frame's payload after decompression (base64 for binary
+    frames). When the handshake agreed on permessage-deflate (the server's
+    ``websocket_compression_options``), the payload is deflated here the way
+    the extension does it: one raw deflate stream per direction, kept across
+    messages (context takeover), each message ended by a sync flush whose last
+    four bytes are not sent (RFC 7692). Plus the frame header (2 to 10 bytes).
+    """
+    payload = frame.get("payloadData", "")
+    data = payload.encode("utf-8") if frame.get("opcode", 1) == 1 else base64.b64decode(payload)
+    size = len(data)
+    if connection and connection["deflate"]:
+        compressor = connection["compressors"].get(direction)
+        if compressor is None:
+            compressor = connection["compressors"][direction] = zlib.compressobj(6, zlib.DEFLATED, -15)
+        size = len(compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)) - 4
+    return size + (2 if size < 126 else 4 if size < 65536 else 10)
+
+
 def visit(browser, url: str, selector: str, timeout_ms: float, context=None) -> dict:
     """Open ``url``; time until ``selector`` is visible, and count what came over the network.
 
@@ -330,7 +353,8 @@ def visit(browser, url: str, selector: str, timeout_ms: float, context=None) -> 
 
     Bytes: HTTP bodies as encoded on the wire (cache hits count nothing), plus
     the kernel websocket's frames both ways (the widgets' state and messages
-    travel there, on every visit, and no HTTP cache holds them).
+    travel there, on every visit, and no HTTP cache holds them), compressed as
+    the connection compressed them (:func:`websocket_wire_bytes`).
     """
     own_context = context is None
     if own_context:
@@ -359,17 +383,24 @@ def visit(browser, url: str, selector: str, timeout_ms: float, context=None) -> 
         if ev["requestId"] in net["responses"]:
             net["responses"][ev["requestId"]]["bytes"] = ev.get("encodedDataLength", 0)
 
-    def on_frame(ev):
-        # Text frames carry JSON; binary ones base64 in the event: count the bytes sent.
-        payload = ev.get("response", {}).get("payloadData", "")
-        opcode = ev.get("response", {}).get("opcode", 1)
-        net["websocket"] += len(payload.encode("utf-8")) if opcode == 1 else len(payload) * 3 // 4
+    sockets: dict[str, dict] = {}
+
+    def on_handshake(ev):
+        headers = {k.lower(): v for k, v in ev.get("response", {}).get("headers", {}).items()}
+        deflate = "permessage-deflate" in headers.get("sec-websocket-extensions", "")
+        sockets[ev["requestId"]] = {"deflate": deflate, "compressors": {}}
+
+    def frame_handler(direction):
+        def on_frame(ev):
+            net["websocket"] += websocket_wire_bytes(sockets.get(ev["requestId"]), direction, ev.get("response", {}))
+        return on_frame
 
     cdp.on("Network.responseReceived", on_response)
     cdp.on("Network.dataReceived", on_data)
     cdp.on("Network.loadingFinished", on_finished)
-    cdp.on("Network.webSocketFrameReceived", on_frame)
-    cdp.on("Network.webSocketFrameSent", on_frame)
+    cdp.on("Network.webSocketHandshakeResponseReceived", on_handshake)
+    cdp.on("Network.webSocketFrameReceived", frame_handler("in"))
+    cdp.on("Network.webSocketFrameSent", frame_handler("out"))
     try:
         page.goto(url, wait_until="commit", timeout=timeout_ms)
         page.locator(selector).first.wait_for(state="visible", timeout=timeout_ms)
