@@ -8,11 +8,16 @@ The browser side is tests/browser/test_vietnamese_journey.py.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
+
 from advocacy_lab.core.catalogue import languages
-from advocacy_lab.core.lesson_text import read_notebook_cells, source_hash, translation_path
+from advocacy_lab.core.lesson_text import lesson_problems, read_notebook_cells, source_hash, translation_path
 from advocacy_lab.server.lesson_page import cell_alternates, page_languages, page_titles
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_lesson(folder: Path, cells: list[tuple[str, str]]) -> Path:
@@ -61,3 +66,33 @@ def test_the_picker_names_each_language_in_that_language():
     assert page["names"]["en"] == "English" and page["names"]["vi"] == "Tiếng Việt"
     assert page["picker_label"]["vi"] == "Ngôn ngữ"
     assert set(page["titles"]) == set(languages())
+
+
+@pytest.fixture
+def hindi_added(tmp_path, monkeypatch):
+    """The course with a third catalogue file, hi.json, and nothing else changed."""
+    from advocacy_lab.core import catalogue as cat
+
+    locales = tmp_path / "locales"
+    shutil.copytree(cat.LOCALES_DIR, locales)
+    hindi = json.loads((locales / "en.json").read_text(encoding="utf-8"))
+    hindi["catalogue.language_name"] = "हिन्दी"
+    (locales / "hi.json").write_text(json.dumps(hindi, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(cat, "LOCALES_DIR", locales)
+    cat.languages.cache_clear()
+    cat.catalogue.cache_clear()
+    yield
+    cat.languages.cache_clear()
+    cat.catalogue.cache_clear()
+
+
+def test_adding_a_language_is_adding_files(hindi_added, tmp_path):
+    """A new catalogue reaches the picker, the titles and every lesson cell; its lessons are then due."""
+    page = page_languages("04-campaign-message.ipynb")
+    assert page["languages"] == ["en", "hi", "vi"]
+    assert page["names"]["hi"] == "हिन्दी" and set(page["titles"]) == {"en", "hi", "vi"}
+    lesson = write_lesson(tmp_path, [("intro", "# Hello")])
+    # Until the lesson is translated into Hindi, its English stands in.
+    assert cell_alternates(read_notebook_cells(lesson), lesson)["intro"][0]["shown_for"] == ["en", "hi", "vi"]
+    problems = lesson_problems(ROOT / "notebooks" / "04-campaign-message.ipynb")
+    assert problems and {p.lang for p in problems} == {"hi"} and {p.kind for p in problems} == {"missing"}
