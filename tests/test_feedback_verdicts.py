@@ -426,3 +426,42 @@ def test_platform_fix_is_used_for_its_platform_only():
         fb = check_post("Sign: https://bit.ly/3xYzAbC", "x", lang=lang)
         (short,) = [f for f in fb.findings if f.rule_id == "link.shortened"]
         assert short.suggestion == rule.fix_in(lang, "x")
+
+
+# --- the message builder, headless ------------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_message_builder_shows_the_verdict_marks_and_no_rule_id(lang):
+    from advocacy_lab.modules.campaign_message.message_builder import MessageBuilder
+
+    builder = MessageBuilder(lang=lang)
+    builder.value = {**builder.value, "platforms": ["x"], "post": WARNINGS_ONLY}
+    builder.check()
+
+    def feedback_html() -> str:
+        (view,) = [w for w in _walk(builder) if "al-feedback" in getattr(w, "_dom_classes", ())]
+        return view.value
+
+    html = feedback_html()
+    assert 'data-verdict="suggestions"' in html and "al-verdict-ready" not in html
+    assert catalogue.text("feedback.verdict_on.suggestions", lang, name="X (Twitter)") in "".join(visible(html).text)
+    # The section's border follows the verdict, not a bare "passed" green.
+    assert "border-left:4px solid #1e6b2f" not in html
+
+    too_long = HOSTILE + "Hãy ký kiến nghị 🌊 " + "ộ" * 200
+    builder.value = {**builder.value, "post": too_long}
+    builder.check()
+    html = feedback_html()
+    seen = visible(html)
+    cut = check_post(too_long, "x", lang=lang).metrics["limit_cut"]
+    assert 'data-verdict="not_ready"' in html
+    assert "".join(seen.marks["al-mark-over"]) == too_long[cut:]
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    shown = "".join(seen.text)
+    assert not any(rule.id in shown for rule in RULES)
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
