@@ -165,6 +165,25 @@ def test_long_text_with_the_ask_at_the_end():
     assert find_cta(("Hơn 2.000 người đã ký. " * 6000)[:MAX_FIELD_CHARS]) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        " " * MAX_FIELD_CHARS,
+        "a" * MAX_FIELD_CHARS,
+        ("Mong mong xin cùng cùng " * 5000)[:MAX_FIELD_CHARS],
+        ("ngay bạn ơi các bạn " * 5000)[:MAX_FIELD_CHARS],
+        ("rừng, sông, ký, " * 8000)[:MAX_FIELD_CHARS],
+        ("người đã ký " * 10000)[: MAX_FIELD_CHARS - 5] + " nhé!",
+        "bạn có thể " + "x " * (MAX_FIELD_CHARS // 2 - 10),
+    ],
+    ids=["spaces", "one word", "markers", "lead-ins", "commas", "one sentence", "open request"],
+)
+def test_pathological_long_texts_get_an_answer(text):
+    # Returning at all is most of the test: a pattern that backtracks over the
+    # whole text (as an early version did on a long run of spaces) would not finish.
+    assert find_cta(text) is None
+
+
 def test_wrong_type_is_a_clear_error():
     with pytest.raises(ValueError, match="find_cta needs text"):
         find_cta(None)

@@ -163,7 +163,7 @@ class Lexicon:
     question_opener: re.Pattern
     report: re.Pattern
     thanks: re.Pattern
-    addressee_next: re.Pattern
+    addressee: re.Pattern
     verb_next: re.Pattern
     not_after_verb: re.Pattern
     copula_soon: re.Pattern
@@ -242,7 +242,7 @@ def compile_lexicon(raw: dict) -> Lexicon:
         question_opener=rx(words("question_openers")),
         report=rx(words("report_markers")),
         thanks=rx(words("thanks_markers")),
-        addressee_next=rx(rf"{_SPACE}(?:{addressee}){_END}"),
+        addressee=rx(words("addressees")),
         verb_next=rx(rf"{_SPACE}(?:nhau{_SPACE})?(?:{verb}){_END}"),
         not_after_verb=rx(rf"[^\S\n]*(?:{_alternation(lists['not_after_verb'])}){_END}"),
         copula_soon=rx(
@@ -279,7 +279,10 @@ class _Reading:
         )
         self.verbs = [m for m in lex.verb.finditer(text) if not lex.not_after_verb.match(text, m.end())]
         self.verb_starts = [m.start() for m in self.verbs]
+        # Where an addressee starts ("các bạn", "you"), for polite asks.
+        self.addressee_starts = [m.start() for m in lex.addressee.finditer(text)]
         self._casual: dict[int, bool] = {}
+        self._report_end: dict[int, bool] = {}
         self._question: dict[int, bool] = {}
 
     # --- where a position stands -------------------------------------------------
@@ -312,12 +315,13 @@ class _Reading:
 
     def vetoed(self, pos: int) -> bool:
         """A report or thanks earlier in the clause, or a sentence ending in "rồi"."""
-        _, start, end = self.sentence(pos)
+        index, start, end = self.sentence(pos)
         clause = self.clause_start(pos, start)
-        i = bisect.bisect_left(self.vetoes, clause)
-        if i < len(self.vetoes) and self.vetoes[i] < pos:
+        if self._any_between(self.vetoes, clause, pos):
             return True
-        return bool(self.lex.report_end.search(self.text, max(pos, end - 40), end))
+        if index not in self._report_end:
+            self._report_end[index] = bool(self.lex.report_end.search(self.text, max(start, end - 40), end))
+        return self._report_end[index]
 
     def opens_clause(self, pos: int, *, comma_opens: bool = False, subjects: bool = False, depth: int = 0) -> bool:
         """Whether ``pos`` starts a clause: the text's or a sentence's start, after
@@ -354,9 +358,10 @@ class _Reading:
                 return True
         return False
 
-    def verb_later(self, pos: int, end: int) -> bool:
-        i = bisect.bisect_left(self.verb_starts, pos)
-        return i < len(self.verb_starts) and self.verb_starts[i] < end
+    @staticmethod
+    def _any_between(starts: list[int], pos: int, end: int) -> bool:
+        i = bisect.bisect_left(starts, pos)
+        return i < len(starts) and starts[i] < end
 
     # --- judging one candidate ---------------------------------------------------
 
@@ -378,11 +383,11 @@ class _Reading:
         if kind == "polite":
             _, _, sentence_end = self.sentence(start)
             # "Mong các bạn…", "Mời đọc…", "Rất mong nhận được sự ủng hộ của các bạn".
-            return self.opens_clause(start, comma_opens=True, subjects=True) and bool(
-                lex.addressee_next.match(text, end)
-                or self.verb_later(end, sentence_end)
-                or lex.addressee_next.search(text, end, min(sentence_end, end + 80))
-            )
+            # The cheap look-ups first: most markers fail there.
+            return bool(
+                self._any_between(self.verb_starts, end, sentence_end)
+                or self._any_between(self.addressee_starts, end, min(sentence_end, end + 80))
+            ) and self.opens_clause(start, comma_opens=True, subjects=True)
         if kind == "inclusive":
             return bool(lex.verb_next.match(text, end)) and self.opens_clause(
                 start, comma_opens=True, subjects=True
