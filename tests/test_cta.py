@@ -40,6 +40,7 @@ POSTS = [
     # inclusive
     ("Chúng ta hãy cùng lên tiếng để rừng đầu nguồn không bị chặt phá thêm.", True, "hãy"),
     ("Hơn 2.000 người đã ký, cùng ký nào!", True, "cùng"),
+    ("Hơn 2.000 người đã ký, ký ngay hôm nay tại link trong bio!", True, "ký"),
     ("Mọi người nhớ chia sẻ bài này nha, hạn chót là thứ Hai.", True, "nhớ"),
     # casual
     ("Ký đi! Mỗi chữ ký là một tiếng nói cho ngân sách minh bạch.", True, "Ký"),
@@ -59,6 +60,7 @@ POSTS = [
     # a request phrased as a question is an ask (decided: see core/cta.py)
     ("Bạn có thể dành một phút ký kiến nghị đòi công khai hợp đồng khai thác mỏ không?", True, "Bạn có thể dành một phút ký"),
     ("Bạn có muốn tham gia nhóm giám sát ngân sách của phường không?", True, "Bạn có muốn tham gia"),
+    ("Chiều nay có buổi tiếp xúc cử tri ở phường 5. Bạn ký kiến nghị giúp mình nhé?", True, "ký kiến nghị giúp mình nhé"),
     # --- Vietnamese posts without an ask ------------------------------------------
     ("Hơn 2.000 người đã ký kiến nghị yêu cầu dừng dự án hút cát trên sông Lô.", False, ""),
     ("Chúng tôi đã chia sẻ báo cáo chất lượng nước với Sở Tài nguyên và Môi trường.", False, ""),
@@ -75,6 +77,7 @@ POSTS = [
     ("Người dân cùng ký đơn gửi Ủy ban nhân dân huyện.", False, ""),
     ("Ký ức về dòng sông tuổi thơ giờ chỉ còn trong ảnh.", False, ""),
     ("Ký rồi!", False, ""),
+    ("Mình ký rồi nhé, cả nhà yên tâm.", False, ""),
     ("Cùng lúc đó, công ty vẫn tiếp tục nổ mìn khai thác đá.", False, ""),
     ("Bảo vệ rừng là trách nhiệm của cả cộng đồng, không riêng kiểm lâm.", False, ""),
     # --- English asks ----------------------------------------------------------

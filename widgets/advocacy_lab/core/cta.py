@@ -15,15 +15,15 @@ How a text is read (the word lists are data, one block per language):
 2. Find candidates, matched case-insensitively with diacritics kept ("ký" is not
    "ky"; the text should be NFC, which ``check_post`` and ``has_cta`` ensure):
    - an imperative particle ("please", "let's", "hãy", "vui lòng", "kính mời");
-   - an ask phrase ("join us", "help us", "chúng tôi kêu gọi");
-   - a request question ("will you share", "bạn có thể … ký");
+   - an ask phrase ("link in bio", "we need you", "chúng tôi kêu gọi");
+   - a request, even as a question ("will you share", "bạn có thể … ký", "ký … nhé?");
    - a polite marker ("mong", "xin", "mời", "đề nghị") that opens its clause (or
      follows a subject such as "chúng tôi") and is followed, later in the sentence,
      by an addressee ("các bạn") or an action verb;
    - an inclusive marker ("cùng", "chúng ta cùng") that opens its clause and is
      followed at once by an action verb;
    - an action verb that opens its clause (a plain imperative: "Ký ngay", "Sign
-     here", "Today, write…", "Các bạn ơi, ký…"), or any action verb in a sentence
+     here", "Today, write…", "Các bạn ơi, ký…", "…, ký ngay!"), or any action verb in a sentence
      that ends with a casual particle ("… nhé!", "… nha", "… đi!").
 3. Veto a candidate when
    - its sentence is a question ("?" or "bạn có biết…", "did you know…"), unless
@@ -31,8 +31,8 @@ How a text is read (the word lists are data, one block per language):
      "Will you share this?" are asks (decided: a request phrased as a question is
      still a request), "Bạn đã ký chưa?" and "Who will pay?" are not;
    - a report marker ("đã", "vừa", "được", "have", "already", "who") or thanks
-     ("cảm ơn", "thanks") stands before it in the same clause, or the sentence ends
-     in "rồi" ("Ký rồi!"); imperative particles are never vetoed this way
+     ("cảm ơn", "thanks") stands before it in the same clause, or the clause ends
+     in "rồi" ("Ký rồi!", "Mình ký rồi nhé, …"); imperative particles are never vetoed this way
      ("Hơn 2.000 người đã ký, và hãy…" is an ask);
    - a word after a verb shows it is a noun or a report ("ký kết", "share
      prices"), a copula soon after shows it is a subject ("Bảo vệ rừng là…"), or
@@ -55,13 +55,13 @@ from importlib import resources
 DATA_FILE = "calls_to_action.json"
 LIST_KEYS = (
     "action_verbs", "imperative_particles", "asks", "polite_markers", "inclusive_markers",
-    "addressees", "subjects", "lead_ins", "clause_introducers", "casual_endings",
+    "addressees", "subjects", "lead_ins", "urgency_words", "clause_introducers", "casual_endings",
     "request_questions", "question_openers", "report_markers", "report_endings",
     "thanks_markers", "not_after_verb", "copulas", "not_asks",
 )
-# Up to four words between the parts of a template ("bạn có thể dành hai phút ký").
 # Spaces between the words of a phrase: never a line break, which ends a sentence.
 _SPACE = r"[^\S\n]+"
+# Up to four words between the parts of a template ("bạn có thể dành hai phút ký").
 _GAP = r"(?:[^\s.!?…]+[^\S\n]+){0,4}?"
 # Not part of a word, a hashtag, a mention, a link or an e-mail address.
 _START = r"(?<![\w#@/=&?\-_.'’])"
@@ -171,6 +171,7 @@ class Lexicon:
     lead_in_before: re.Pattern
     subject_before: re.Pattern
     lead_in_only: re.Pattern
+    urgent_soon: re.Pattern
     introducer: re.Pattern
     casual_end: re.Pattern
     report_end: re.Pattern
@@ -253,6 +254,9 @@ def compile_lexicon(raw: dict) -> Lexicon:
         lead_in_before=rx(rf"(?<!\w)(?:{lead_ins})\s*[,!:]?\s*$"),
         subject_before=rx(rf"(?<!\w)(?:{_alternation(lists['subjects'])}){_SPACE}$"),
         lead_in_only=rx(rf"\W*(?:(?:{lead_ins})\W*)+"),
+        urgent_soon=rx(
+            rf"(?:{_SPACE}[^\s.!?…,;:]+){{0,2}}?{_SPACE}(?:{_alternation(lists['urgency_words'])}){_END}"
+        ),
         introducer=rx(rf"\W*(?:{_alternation(lists['clause_introducers'])}){_END}"),
         casual_end=rx(rf"(?<!\w)(?:{_alternation(lists['casual_endings'])})\W*$"),
         report_end=rx(rf"(?<!\w)(?:{_alternation(lists['report_endings'])})\W*$"),
@@ -314,16 +318,23 @@ class _Reading:
         return self._casual[i]
 
     def vetoed(self, pos: int) -> bool:
-        """A report or thanks earlier in the clause, or a sentence ending in "rồi"."""
-        index, start, end = self.sentence(pos)
+        """A report or thanks earlier in the clause, or a clause ending in "rồi"
+        ("Ký rồi!", "Mình ký rồi nhé, …")."""
+        _, start, end = self.sentence(pos)
         clause = self.clause_start(pos, start)
         if self._any_between(self.vetoes, clause, pos):
             return True
-        if index not in self._report_end:
-            self._report_end[index] = bool(self.lex.report_end.search(self.text, max(start, end - 40), end))
-        return self._report_end[index]
+        # The clause ends before the next break (its character is at end - 1).
+        i = bisect.bisect_right(self.clause_breaks, pos)
+        if i < len(self.clause_breaks) and self.clause_breaks[i] <= end:
+            end = self.clause_breaks[i] - 1
+        if end not in self._report_end:
+            self._report_end[end] = bool(self.lex.report_end.search(self.text, max(clause, end - 40), end))
+        return self._report_end[end]
 
-    def opens_clause(self, pos: int, *, comma_opens: bool = False, subjects: bool = False, depth: int = 0) -> bool:
+    def opens_clause(
+        self, pos: int, *, comma_opens: bool = False, subjects: bool = False, depth: int = 0, end: int = -1
+    ) -> bool:
         """Whether ``pos`` starts a clause: the text's or a sentence's start, after
         opening punctuation, a symbol or emoji, or a lead-in word that itself opens
         the clause ("Các bạn ơi, ký…", "Today, write…")."""
@@ -339,11 +350,13 @@ class _Reading:
         if prev == ",":
             if comma_opens:
                 return True
-            # "If you care, sign…", "Các bạn ơi, ký…" yes; "forests, rivers, share" no.
+            # "If you care, sign…", "Các bạn ơi, ký…", "… đã ký, ký ngay!" yes;
+            # "forests, rivers, share" no.
             part_start = self.clause_start(i, sentence_start)
             return bool(
                 lex.introducer.match(text, part_start, i)
                 or lex.lead_in_only.fullmatch(text, part_start, i)
+                or (end >= 0 and lex.urgent_soon.match(text, end))
             )
         if prev in _OPENERS:
             return True
@@ -396,7 +409,7 @@ class _Reading:
         # but not the subject of "is" ("Bảo vệ rừng là trách nhiệm của…").
         if lex.copula_soon.match(text, end):
             return False
-        return self.opens_clause(start) or self.ends_casually(start)
+        return self.opens_clause(start, end=end) or self.ends_casually(start)
 
 
 def find_cta(text: str, lex: Lexicon | None = None) -> tuple[int, int] | None:
