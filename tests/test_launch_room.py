@@ -170,6 +170,80 @@ def test_an_explicit_pool_size_wins_for_its_notebook():
     assert plan.max_kernels == 88 + 105 + 10  # the caps follow the pools actually kept
 
 
+def test_a_machine_with_room_to_spare_keeps_the_full_plan():
+    plan = launch.plan_room(35, LANDING, MODULES, memory_mb=24 * 1024)
+    assert launch.machine_kernels(24 * 1024) == 263
+    assert plan.pools == launch.plan_room(35, LANDING, MODULES).pools
+    assert plan.max_kernels == 177 and not plan.memory_limited
+    assert plan.machine_kernels == 263
+
+
+def test_an_8_gb_laptop_keeps_fewer_kernels_ready_and_caps_what_fits():
+    # 35 learners would need 62 preheated + 35 working kernels of 70 MB: 6.6 GB of 8.
+    fit = launch.machine_kernels(8 * 1024)
+    assert fit == 87
+    plan = launch.plan_room(35, LANDING, MODULES, memory_mb=8 * 1024)
+    assert plan.memory_limited
+    assert plan.pool_kernels + 35 <= fit
+    # What the room reaches last gives up its kernels first; the first module keeps everyone's.
+    assert plan.pools["04-campaign-message.ipynb"] == 35
+    assert plan.pools["09-campaign-plan.ipynb"] == 1
+    assert plan.pools[LANDING] == fit - 35 - 35 - 1  # every learner working, 04 and 09 pools kept
+    assert plan.max_kernels == fit  # never more pages at once than the memory holds
+    assert plan.max_kernels_per_client == 6
+
+
+def test_a_very_small_machine_still_plans_one_kernel_per_notebook():
+    plan = launch.plan_room(35, LANDING, MODULES, memory_mb=2 * 1024)
+    assert plan.machine_kernels == 21
+    assert set(plan.pools.values()) == {1} or plan.pools["04-campaign-message.ipynb"] < 35
+    assert all(n >= 1 for n in plan.pools.values())
+    assert plan.max_kernels == max(21, plan.pool_kernels + 1)
+    assert plan.memory_limited
+
+
+def test_an_explicit_pool_size_is_never_cut_for_memory():
+    plan = launch.plan_room(35, LANDING, MODULES, explicit={"09-campaign-plan.ipynb": 20}, memory_mb=8 * 1024)
+    assert plan.pools["09-campaign-plan.ipynb"] == 20
+    assert plan.memory_limited
+
+
+def test_welcome_says_when_the_memory_limits_the_room(tmp_path):
+    plan = launch.plan_room(35, LANDING, MODULES, memory_mb=8 * 1024)
+    out = launch.welcome(tmp_path, 8866, "0.0.0.0", (), plan, INTERFACES, UP, qr=False)
+    expected = text("serve.learners_memory_limited", fit=87, max_kernels=87, memory_gb="7.9")
+    assert expected in out
+    vi = launch.welcome(tmp_path, 8866, "0.0.0.0", (), plan, INTERFACES, UP, lang="vi", qr=False)
+    assert text("serve.learners_memory_limited", "vi", fit=87, max_kernels=87, memory_gb="7,9") in vi
+    roomy = launch.plan_room(35, LANDING, MODULES, memory_mb=24 * 1024)
+    assert "87" not in launch.welcome(tmp_path, 8866, "0.0.0.0", (), roomy, INTERFACES, UP, qr=False)
+
+
+def test_serve_plans_the_room_with_this_machines_memory(tmp_path, monkeypatch):
+    seen = {}
+    real = launch.plan_room
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)  # stop before starting a server
+
+    monkeypatch.setattr(launch, "plan_room", spy)
+    monkeypatch.setattr(launch, "machine_memory_mb", lambda: 8192)
+    (tmp_path / "notebooks").mkdir()
+    with pytest.raises(SystemExit):
+        launch.serve(port=free_port_for_plan(), open_browser=False, root=tmp_path, learners=35)
+    assert seen["memory_mb"] == 8192
+    assert real is not spy
+
+
+def free_port_for_plan() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def test_course_notebooks_come_from_the_course_and_the_folder(repo_root, tmp_path):
     assert launch.course_notebooks(repo_root) == (LANDING, MODULES)
     (tmp_path / "notebooks").mkdir()

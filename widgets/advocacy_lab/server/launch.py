@@ -60,6 +60,9 @@ TABS_PER_CLIENT = 6
 #: learner's own pace, so a quarter of the room.
 LANDING_SHARE = 0.5
 LATER_MODULE_SHARE = 0.25
+#: Share of the machine's memory a room's kernels may take: the rest is for the
+#: system and the trainer's own browser, slides and video call.
+ROOM_MEMORY_SHARE = 0.75
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
@@ -71,6 +74,10 @@ class RoomPlan:
     pools: dict[str, int] = field(default_factory=dict)  # notebook -> preheated kernels
     max_kernels: int = 0
     max_kernels_per_client: int = TABS_PER_CLIENT
+    #: Kernels this machine's memory holds (None: not limited by memory).
+    machine_kernels: int | None = None
+    #: The pools or the cap were cut down to fit the machine's memory.
+    memory_limited: bool = False
 
     @property
     def pool_kernels(self) -> int:
@@ -103,25 +110,60 @@ def kernel_caps(learners: int, pool_kernels: int) -> tuple[int, int]:
     return pool_kernels + PAGES_PER_LEARNER * learners + KERNEL_HEADROOM, TABS_PER_CLIENT
 
 
+def machine_kernels(memory_mb: float) -> int:
+    """Kernels of KERNEL_RSS_MB that fit in ROOM_MEMORY_SHARE of ``memory_mb``: 87 on an 8 GB laptop."""
+    return max(1, int(memory_mb * ROOM_MEMORY_SHARE / KERNEL_RSS_MB))
+
+
+def machine_memory_mb() -> int:
+    """This machine's memory in MB (psutil)."""
+    import psutil
+
+    return int(psutil.virtual_memory().total / (1024 * 1024))
+
+
 def plan_room(
     learners: int,
     landing: str,
     modules: Sequence[str],
     explicit: Mapping[str, int] | None = None,
+    memory_mb: float | None = None,
 ) -> RoomPlan:
     """Pools for a room: ``landing`` half the room, the first of ``modules`` (teaching
     order) all of it, each later module a quarter; ``explicit`` (``--pool-size
-    NOTEBOOK=N``) wins for its notebooks. The caps follow from the pools."""
+    NOTEBOOK=N``) wins for its notebooks. The caps follow from the pools.
+
+    ``memory_mb``: the machine's memory. When the pools and a kernel for every
+    learner would not fit in :func:`machine_kernels`, the pools shrink (later
+    modules first, then the landing page, then the first module; never below one,
+    and never an explicit ``--pool-size``), and the total cap never exceeds what
+    fits: a learner told "the room is full" can retry, a laptop that swaps stalls
+    every learner at once.
+    """
     learners = check_learners(learners)
+    explicit = {nb: int(n) for nb, n in (explicit or {}).items() if nb != "default"}
     pools: dict[str, int] = {}
     if landing:
         pools[landing] = max(1, math.ceil(learners * LANDING_SHARE))
     for index, notebook in enumerate(modules):
         share = 1.0 if index == 0 else LATER_MODULE_SHARE
         pools.setdefault(notebook, max(1, math.ceil(learners * share)))
-    pools.update({nb: int(n) for nb, n in (explicit or {}).items() if nb != "default"})
+    pools.update(explicit)
     total, per_client = kernel_caps(learners, sum(pools.values()))
-    return RoomPlan(learners, pools, total, per_client)
+    if memory_mb is None:
+        return RoomPlan(learners, pools, total, per_client)
+    fit = machine_kernels(memory_mb)
+    limited = False
+    # Who gives up preheated kernels first: what the room reaches last.
+    order = [nb for nb in reversed(modules[1:])] + ([landing] if landing else []) + list(modules[:1])
+    for notebook in order:
+        while sum(pools.values()) + learners > fit and pools.get(notebook, 1) > 1 and notebook not in explicit:
+            pools[notebook] -= 1
+            limited = True
+    total, per_client = kernel_caps(learners, sum(pools.values()))
+    if total > fit:
+        total, limited = max(fit, sum(pools.values()) + 1), True
+    return RoomPlan(learners, pools, total, per_client, machine_kernels=fit, memory_limited=limited)
 
 
 def course_notebooks(root: Path) -> tuple[str, list[str]]:
@@ -310,6 +352,12 @@ def welcome(
             ready_gb=megabytes_as_gb(plan.memory_ready_mb, lang),
             working_gb=megabytes_as_gb(plan.memory_working_mb, lang),
         ))
+        if plan.memory_limited:
+            lines.append(text(
+                "serve.learners_memory_limited", lang,
+                fit=plan.machine_kernels, max_kernels=plan.max_kernels,
+                memory_gb=megabytes_as_gb(plan.machine_kernels * KERNEL_RSS_MB / ROOM_MEMORY_SHARE, lang),
+            ))
     return "\n".join(lines)
 
 
@@ -511,7 +559,7 @@ def serve(
     plan = None
     if learners is not None:
         landing, modules = course_notebooks(root)
-        plan = plan_room(learners, landing, modules, explicit=pool_sizes)
+        plan = plan_room(learners, landing, modules, explicit=pool_sizes, memory_mb=machine_memory_mb())
         pool_sizes = {**pool_sizes, **plan.pools}
 
     # Imported here so that `advocacy-lab --help` stays instant.
