@@ -41,6 +41,20 @@ How a text is read (the word lists are data, one block per language):
 The first candidate that survives is the call to action. Every pattern is
 compiled once; positions are found in one pass each and looked up by bisection,
 so a 100,000-character text takes a fixed number of linear scans.
+
+Known limits (tried, not handled):
+- asks with no verb or marker: "Link kiến nghị ở bình luận đầu tiên.", "Every
+  signature counts.", "Your signature can stop the mine.";
+- invitations without an action verb: "Hẹn gặp các bạn ở buổi đối thoại nhé!";
+- a verb after a comma with no lead-in, introducer or urgency word: "Tomorrow at
+  9, join us at the hearing.";
+- Vietnamese typed without tone marks ("Ky ten ung ho nhe!") is not read, by design;
+- demands addressed to an authority rather than the reader are not asks, by
+  design: "Chúng tôi đề nghị UBND tỉnh thu hồi giấy phép…";
+- taken for asks although they are not: a quoted order ("Our MP said: call me
+  anytime."), a verb opening a participle clause ("Đọc xong bài này, bạn sẽ
+  hiểu…"), and questions that fit a request template ("Can you see the
+  problem?", "Bạn có thể ký kiến nghị ở đâu?").
 """
 from __future__ import annotations
 
