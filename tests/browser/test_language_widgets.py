@@ -61,3 +61,14 @@ def test_page_04_in_vietnamese_shows_vietnamese_labels_and_feedback(page, open_a
     # Links carry the language to the next page.
     expect(page.locator("a.al-nav-next")).to_have_attribute("href", re.compile(r"09-campaign-plan\.ipynb\?lang=vi$"))
     expect(page.locator("a.al-nav-next")).to_contain_text(text("course.module.campaign-plan.title", "vi"))
+
+
+def test_landing_page_in_vietnamese_lists_the_modules_in_vietnamese_with_lang_links(page, open_app):
+    page.add_init_script("window.advocacyLabLang = window.advocacyLabLang || 'vi';")
+    open_app(page, "00-start-here.ipynb?lang=vi")
+    module = page.locator(".al-course-map [data-module='campaign-message']")
+    expect(module).to_contain_text(text("course.module.campaign-message.title", "vi"))
+    expect(module).to_contain_text(text("course.module.campaign-message.summary", "vi"))
+    expect(module.locator("a")).to_have_attribute("href", "04-campaign-message.ipynb?lang=vi")
+    planned = page.locator(".al-course-map [data-module='budget']")
+    expect(planned).to_contain_text(text("progress.status.coming soon", "vi"))
