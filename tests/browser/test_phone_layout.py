@@ -4,7 +4,8 @@ The real server and Debian's Chromium at a phone's width (390 px, and 320 px
 for the narrowest phones still in use), on pages 00, 04 and 09, fresh and once
 the widgets have spoken, in English and in Vietnamese (longer words, tone marks):
 
-* nothing overflows sideways and no control is cut off at the right edge;
+* nothing overflows sideways, no control is cut off at the right edge, and
+  an empty text area shows the whole of its hint;
 * every field's label sits above its field;
 * quiz answers that wrap neither overlap each other nor their radio buttons;
 * no button label is truncated ("Build my tracked…");
@@ -209,6 +210,18 @@ def truncated_buttons(page) -> tuple[int, list[str]]:
     )
 
 
+def hidden_hints(page) -> list[str]:
+    """Empty text areas whose hint (placeholder) does not fit them: a phone would show half of it."""
+    return page.evaluate(
+        f"""() => {{
+            const visible = {VISIBLE_JS};
+            return [...document.querySelectorAll('textarea[placeholder]')]
+                .filter((t) => visible(t) && !t.value && t.scrollHeight > t.clientHeight + 1)
+                .map((t) => `${{t.placeholder.slice(0, 40)}}: ${{t.scrollHeight}} in ${{t.clientHeight}}`);
+        }}"""
+    )
+
+
 def assert_fits(page, where: str) -> None:
     sizes = overflow(page)
     assert sizes["document"] <= sizes["viewport"], (where, sizes)
@@ -218,6 +231,7 @@ def assert_fits(page, where: str) -> None:
     assert bad == [], where
     checked_buttons, cut = truncated_buttons(page)
     assert cut == [], where
+    assert hidden_hints(page) == [], where
 
 
 # -- the tests ---------------------------------------------------------------------------
