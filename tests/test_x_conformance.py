@@ -186,3 +186,28 @@ def test_past_the_word_cap_links_are_found_generically_and_marked_inexact():
     assert exact is False
     assert len(links) == X_LINK_WORDS + 50  # the generic pattern finds these too
     assert [t.start for t in links] == [9 * i for i in range(X_LINK_WORDS + 50)]
+
+
+# --- what the learner sees: check_post's metrics for X -------------------------------------------
+
+@pytest.mark.parametrize(
+    "metric, case",
+    [pytest.param(metric, case, id=f"{group}: {case['description']}")
+     for metric, group in (("hashtags", "hashtags"), ("mentions", "mentions"), ("links", "urls"))
+     for case in EXTRACT[group]],
+)
+def test_check_post_counts_on_x_agree_with_x(metric, case):
+    """The hashtag, mention and link counts check_post reports for X are X's own."""
+    from advocacy_lab.checks import check_post
+
+    assert check_post(case["text"], "x").metrics[metric] == len(case["expected"]), case["text"]
+
+
+def test_check_post_on_x_reads_a_post_as_x_does_and_other_platforms_generically():
+    from advocacy_lab.checks import check_post
+
+    post = "@ngo_vn/team #a#b foo.jp"
+    x = check_post(post, "x").metrics
+    assert (x["mentions"], x["hashtags"], x["links"]) == (0, 0, 1)
+    bluesky = check_post(post, "bluesky").metrics
+    assert (bluesky["mentions"], bluesky["hashtags"], bluesky["links"]) == (1, 1, 0)

@@ -27,10 +27,8 @@ from .text import (
     detect_language,
     find_bidi_controls,
     find_control_chars,
-    find_hashtags,
     find_html,
-    find_links,
-    find_mentions,
+    find_parts,
     is_blank,
 )
 
@@ -144,9 +142,8 @@ def check_post(text: str, platform: str, lang: str = "en") -> Feedback:
     # Everything below reads only the checked part (the whole text up to the cap).
     text = text[:MAX_FIELD_CHARS]
     clean = scrub_surrogates(text)
-    links = find_links(text)
-    hashtags = find_hashtags(text, links)
-    mentions = find_mentions(text, links)
+    # X's own rules on X (its conformance suite), the generic ones elsewhere.
+    links, hashtags, mentions = find_parts(text, p.id)
     sample = text[:STYLE_SAMPLE]
     prose = _without(sample, [t for t in links + hashtags + mentions if t.start < STYLE_SAMPLE])
     language = detect_language(prose)
