@@ -183,3 +183,19 @@ def test_store_notices_follow_the_page_language(tmp_path):
     assert text("drafts.file.unreadable", "vi", backup=backup) in keeper.notice
     assert text("drafts.status.file", "vi", where=str(path)) in keeper.status
     assert text("drafts.keeper.please_note", "vi") in one(keeper, "al-drafts-notice").value
+
+
+def test_widgets_built_in_vietnamese_start_in_vietnamese_without_an_error(caplog):
+    from advocacy_lab.core.drafts import MemoryDraftStore
+    from advocacy_lab.ui.keeper import DraftKeeper
+
+    builder, link, quiz = MessageBuilder(lang="vi"), TrackingLinkBuilder(lang="vi"), Quiz(lang="vi")
+    plan = CampaignPlanView(MemoryDraftStore(), lang="vi")
+    cmap = CourseMap(store=MemoryDraftStore(), lang="vi")
+    keeper = DraftKeeper([builder, link, quiz], MemoryDraftStore(), lang="vi")
+    for component in (builder, link, quiz, plan):
+        assert component.lang == "vi" and component.error_message == "", type(component).__name__
+    assert "error in" not in caplog.text
+    assert one(builder, "al-problem").description == text("campaign_message.builder.problem", "vi")
+    assert text("course.module.campaign-message.title", "vi") in all_html(cmap)
+    assert one(keeper, "al-start-over").description == text("drafts.keeper.start_over", "vi")

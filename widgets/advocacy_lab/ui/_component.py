@@ -123,7 +123,9 @@ class LearnerComponent(widgets.VBox):
         self.dropped_fields: list[str] = []
         self._error = widgets.HTML(value="")
         self._error.add_class("al-error")
-        self.set_trait("lang", lang)
+        # The first language is taken as is: the subclass draws its texts in it as it builds
+        # them, and nothing is there yet to relabel (so no change notification).
+        self._trait_values["lang"] = lang
 
     @property
     def _lang(self) -> str:

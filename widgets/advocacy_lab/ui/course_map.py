@@ -162,6 +162,8 @@ class CourseMap(widgets.VBox):
 
     @traitlets.observe("lang")
     def _on_lang(self, change: Mapping[str, Any]) -> None:
+        if not hasattr(self, "_given"):
+            return  # still being built: drawn in this language once built
         self._label_update()
         self._render(given=self._given)
 
