@@ -362,3 +362,42 @@ def test_a_laptop_still_looks_right(open_at, notebook):
             ".map((el) => el.getBoundingClientRect().width))"
         )
         assert 0 < widest <= 0.8 * LAPTOP, widest
+
+
+def test_module_cards_show_progress(browser, server_url):
+    """Each module is a card on the landing page; a started module's card looks different from the others."""
+    context = browser.new_context(viewport={"width": PHONE, "height": 800})
+    context.set_default_timeout(APP_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+
+        def cards() -> dict:
+            open_notebook(page, server_url, LANDING, PAGES[LANDING])
+            looking = text("course_map.looking", "en").rstrip("…")
+            expect(page.locator(".al-course-map-status")).not_to_contain_text(looking, timeout=APP_TIMEOUT_MS)
+            return page.evaluate(
+                """() => Object.fromEntries([...document.querySelectorAll('li.al-module')].map((li) => {
+                    const s = getComputedStyle(li);
+                    return [li.dataset.module, {edge: s.borderLeftColor, edgeWidth: parseFloat(s.borderLeftWidth),
+                            padding: parseFloat(s.paddingLeft), background: s.backgroundColor,
+                            badge: li.querySelector('.al-progress')?.textContent.trim()}];
+                }))"""
+            )
+
+        before = cards()
+        assert len(before) >= 9
+        for module, card in before.items():
+            assert card["edgeWidth"] >= 4 and card["padding"] >= 8, (module, card)
+        assert before["campaign-message"]["edge"] == before["campaign-plan"]["edge"]  # both not started
+
+        open_notebook(page, server_url, MODULE, PAGES[MODULE])
+        page.locator(".al-problem textarea").fill("Families in District 3 cannot see how the school budget is spent.")
+        # Saved in this browser (the page journal), so the landing page finds it.
+        expect(page.locator(".al-drafts-status")).to_contain_text(text("drafts.status.browser", "en")[:20])
+        after = cards()
+        started = after["campaign-message"]
+        assert started["badge"] == text("progress.status.started", "en"), started
+        assert started["edge"] != after["campaign-plan"]["edge"], after
+        assert started["background"] != after["campaign-plan"]["background"], after
+    finally:
+        context.close()
