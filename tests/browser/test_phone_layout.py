@@ -222,6 +222,20 @@ def hidden_hints(page) -> list[str]:
     )
 
 
+def short_text_areas(page) -> list[str]:
+    """Text areas a learner writes in that show fewer than three lines (the post: five)."""
+    return page.evaluate(
+        f"""() => {{
+            const visible = {VISIBLE_JS};
+            return [...document.querySelectorAll('textarea:not([readonly])')].filter(visible).filter((t) => {{
+                const line = parseFloat(getComputedStyle(t).lineHeight);
+                const lines = t.closest('.al-post-text') ? 5 : 3;
+                return t.clientHeight < lines * line - 1;
+            }}).map((t) => `${{(t.placeholder || t.value).slice(0, 40)}}: ${{t.clientHeight}} px`);
+        }}"""
+    )
+
+
 def assert_fits(page, where: str) -> None:
     sizes = overflow(page)
     assert sizes["document"] <= sizes["viewport"], (where, sizes)
@@ -232,6 +246,7 @@ def assert_fits(page, where: str) -> None:
     checked_buttons, cut = truncated_buttons(page)
     assert cut == [], where
     assert hidden_hints(page) == [], where
+    assert short_text_areas(page) == [], where
 
 
 # -- the tests ---------------------------------------------------------------------------
