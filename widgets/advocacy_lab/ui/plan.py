@@ -18,16 +18,12 @@ from advocacy_lab.core.export import (
     HTML_MIME,
     MARKDOWN_MIME,
     data_uri,
-    download_filename,
     esc,
+    exports,
     missing_html,
     plan_html_body,
-    plan_to_docx,
-    plan_to_html,
-    plan_to_markdown,
 )
-from advocacy_lab.core.drafts import field_id
-from advocacy_lab.core.drafts import read_all_drafts
+from advocacy_lab.core.drafts import field_id, read_all_drafts
 from advocacy_lab.core.plan import CampaignPlan, build_plan
 from advocacy_lab.core.text import strip_bidi_controls
 from advocacy_lab.modules.campaign_plan import PLAN
@@ -194,15 +190,10 @@ class CampaignPlanView(LearnerComponent):
         return plan
 
     def _render_downloads(self, plan: CampaignPlan) -> None:
-        files = {
-            "md": plan_to_markdown(plan).encode("utf-8"),
-            "html": plan_to_html(plan).encode("utf-8"),
-            "docx": plan_to_docx(plan),
-        }
         self._downloads = {}
-        for fmt, mime in _FORMATS:
-            content = files[fmt]
-            name = download_filename(plan, fmt)
+        mimes = dict(_FORMATS)
+        for fmt, name, content in exports(plan):  # the one export path (core.export)
+            mime = mimes[fmt]
             label = f"{self._t['download']} {self._t[fmt]}"
             if len(content) > MAX_DOWNLOAD_BYTES:
                 size = f"{len(content) / 1024 / 1024:.1f}"
