@@ -32,8 +32,9 @@ from urllib.parse import quote
 import ipywidgets as widgets
 import traitlets
 
-from advocacy_lab.core.catalogue import Label, TextKey, check_language, localized, text, texts
+from advocacy_lab.core.catalogue import Label, TextKey, localized, text, texts
 from advocacy_lab.core.drafts import set_at, field_id
+from advocacy_lab.ui.language import InPageLanguage
 
 log = logging.getLogger("advocacy_lab.ui")
 
@@ -99,20 +100,17 @@ def _is_choice(value: Any, choices: tuple[Any, ...]) -> bool:
     return any(type(value) is type(c) and value == c for c in choices)
 
 
-class LearnerComponent(widgets.VBox):
+class LearnerComponent(InPageLanguage, widgets.VBox):
     """A VBox with a draft ``value``, a ``draft_key``, declared ``fields`` and friendly errors."""
 
     value = traitlets.Dict()
     draft_key = traitlets.Unicode()
-    #: The page's language (a code of ``core.catalogue.languages()``); setting it relabels the component.
-    lang = traitlets.Unicode("en")
     #: The catalogue prefix of this component's own sentences (``self._t``).
     _text_prefix = ""
     #: The catalogue key of how the learner knows this piece of work (the drafts keeper names it so).
     _title_key = ""
 
     def __init__(self, *, draft_key: str, lang: str = "en", **kwargs: Any) -> None:
-        check_language(lang)
         super().__init__(**kwargs)
         self.draft_key = draft_key
         self._syncing = False
@@ -123,9 +121,7 @@ class LearnerComponent(widgets.VBox):
         self.dropped_fields: list[str] = []
         self._error = widgets.HTML(value="")
         self._error.add_class("al-error")
-        # The first language is taken as is: the subclass draws its texts in it as it builds
-        # them, and nothing is there yet to relabel (so no change notification).
-        self._trait_values["lang"] = lang
+        self._first_language(lang)
 
     @property
     def _lang(self) -> str:
@@ -156,15 +152,7 @@ class LearnerComponent(widgets.VBox):
         setattr(widget, attr, shape(text(key, self.lang)))
         return widget
 
-    @traitlets.validate("lang")
-    def _valid_lang(self, proposal: Mapping[str, Any]) -> str:
-        return check_language(proposal["value"])
-
-    @traitlets.observe("lang")
-    def _on_lang(self, change: Mapping[str, Any]) -> None:
-        if change["old"] == change["new"]:
-            return
-
+    def _in_language(self) -> None:
         def relabel() -> None:
             for widget, attr, key, shape in self._labels:
                 setattr(widget, attr, shape(text(key, self.lang)))

@@ -21,10 +21,11 @@ from typing import Any, Mapping
 import ipywidgets as widgets
 import traitlets
 
-from advocacy_lab.core.catalogue import check_language, text
+from advocacy_lab.core.catalogue import text
 from advocacy_lab.core.course import Course, CourseModule, load_course, page_href
 from advocacy_lab.core.drafts import read_all_drafts
 from advocacy_lab.core.progress import STATUSES, ModuleProgress, module_progress, status_label
+from advocacy_lab.ui.language import InPageLanguage
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,7 @@ def _module_item(module: CourseModule, status: str | None, lang: str) -> str:
     )
 
 
-class CourseMap(widgets.VBox):
-    #: The page's language; setting it draws the map again in that language.
-    lang = traitlets.Unicode("en")
+class CourseMap(InPageLanguage, widgets.VBox):
 
     """The list of modules with the learner's progress; available ones link to their notebook.
 
@@ -102,7 +101,7 @@ class CourseMap(widgets.VBox):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.set_trait("lang", check_language(lang))
+        self._first_language(lang)
         self._course = course if course is not None else load_course()
         self._modules = self._course.modules
         self._progress: tuple[ModuleProgress, ...] = ()
@@ -156,14 +155,7 @@ class CourseMap(widgets.VBox):
         if session is not None:
             session.follow(self)
 
-    @traitlets.validate("lang")
-    def _valid_lang(self, proposal: Mapping[str, Any]) -> str:
-        return check_language(proposal["value"])
-
-    @traitlets.observe("lang")
-    def _on_lang(self, change: Mapping[str, Any]) -> None:
-        if not hasattr(self, "_given"):
-            return  # still being built: drawn in this language once built
+    def _in_language(self) -> None:
         self._label_update()
         self._render(given=self._given)
 

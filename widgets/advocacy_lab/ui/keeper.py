@@ -28,10 +28,11 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
-from advocacy_lab.core.catalogue import check_language, text, texts
+from advocacy_lab.core.catalogue import text, texts
 from advocacy_lab.core.drafts import DraftStore, diff_changes, validate_key
 from advocacy_lab.core.text import strip_bidi_controls
 from advocacy_lab.ui.connection import ConnectionWatch
+from advocacy_lab.ui.language import InPageLanguage
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def _problem(key: str, **values: Any) -> tuple[str, dict[str, Any]]:
     return key, values
 
 
-class DraftKeeper(widgets.VBox):
+class DraftKeeper(InPageLanguage, widgets.VBox):
     """Saves each component's ``value`` on every change and restores it on start.
 
     Display it near the components: it shows where the work is saved, any
@@ -59,8 +60,6 @@ class DraftKeeper(widgets.VBox):
 
     #: Conflicts shown at once (the newest); each is also kept in the store.
     MAX_CONFLICTS_SHOWN = 3
-    #: The page's language (the page session sets it); notes and buttons follow it.
-    lang = traitlets.Unicode("en")
 
     def __init__(
         self,
@@ -105,7 +104,7 @@ class DraftKeeper(widgets.VBox):
         self._problem: tuple[str, dict[str, Any]] | None = None  # latest save/restore problem (catalogue key, values)
         self._problem_text = ""  # or a problem the store said in words (an OSError's message)
         self._message = ""  # catalogue key of the latest action ("drafts.keeper.cleared")
-        self.set_trait("lang", lang or str(getattr(components[0], "lang", "") or "en"))
+        self._first_language(lang or str(getattr(components[0], "lang", "") or "en"))
         self._dropped: list[str] = []  # labels of restored parts that did not fit their field
         self._other_tab = False
         self._incomplete = False  # some saved work did not reach the kernel on load
@@ -172,16 +171,7 @@ class DraftKeeper(widgets.VBox):
         return self.lang
 
     # -- language ----------------------------------------------------------------
-    @traitlets.validate("lang")
-    def _valid_lang(self, proposal: Mapping[str, Any]) -> str:
-
-
-        return check_language(proposal["value"])
-
-    @traitlets.observe("lang")
-    def _on_lang(self, change: Mapping[str, Any]) -> None:
-        if not hasattr(self, "_status"):
-            return  # still being built
+    def _in_language(self) -> None:
         self._label_buttons()
         if self.watch is not None:
             self.watch.texts = texts("connection", self.lang)

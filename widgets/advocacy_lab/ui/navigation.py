@@ -14,13 +14,13 @@ set by the page session). In a notebook::
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping
+from typing import Any
 
 import ipywidgets as widgets
-import traitlets
 
 from advocacy_lab.core.catalogue import check_language, text
 from advocacy_lab.core.course import Course, load_course, page_href
+from advocacy_lab.ui.language import InPageLanguage
 
 
 def _link(href: str, words: str, css: str, rel: str | None = None) -> str:
@@ -62,24 +62,17 @@ def navigation_html(notebook: str, course: Course | None = None, lang: str = "en
     )
 
 
-class ModuleNavigation(widgets.HTML):
+class ModuleNavigation(InPageLanguage, widgets.HTML):
     """The previous/next links of one module page, in the page's language (``lang``)."""
-
-    lang = traitlets.Unicode("en")
 
     def __init__(self, notebook: str, course: Course | None = None, lang: str = "en", **kwargs: Any) -> None:
         self._notebook = notebook
         self._course = course
         super().__init__(navigation_html(notebook, course, check_language(lang)), **kwargs)
-        self.set_trait("lang", lang)
+        self._first_language(lang)
         self.add_class("al-module-nav")
 
-    @traitlets.validate("lang")
-    def _valid_lang(self, proposal: Mapping[str, Any]) -> str:
-        return check_language(proposal["value"])
-
-    @traitlets.observe("lang")
-    def _on_lang(self, change: Mapping[str, Any]) -> None:
+    def _in_language(self) -> None:
         self.value = navigation_html(self._notebook, self._course, self.lang)
 
 
