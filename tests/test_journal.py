@@ -408,6 +408,16 @@ def test_the_connection_watch_answers_pings_and_speaks_the_learners_language():
     assert "body.al-connection-lost .al-drafts-status" in str(ConnectionWatch._css)
 
 
+def test_under_voila_the_watch_sends_no_second_copy_of_the_stylesheet(monkeypatch):
+    # The course page carries the stylesheet in its head; the widget state comes on every visit.
+    for name in ("VOILA_KERNEL_ID", "VOILA_PREHEAT", "VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_APP_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    in_lab = ConnectionWatch()
+    assert ".al-connection" in in_lab._css  # JupyterLab: the banner brings its styles
+    monkeypatch.setenv("VOILA_KERNEL_ID", "0f3c")
+    assert ConnectionWatch()._css == ""
+
+
 def test_the_keeper_shows_the_watch_with_the_browser_store_only(tmp_path):
     builder = MessageBuilder(lang="vi")
     keeper = keep_drafts(builder, store=BrowserDraftStore())

@@ -86,7 +86,7 @@ def test_required_pins() -> None:
         "matplotlib": "<4,>=3",
     }.items():
         assert py[name] == spec, f"{name}: {py[name]!r} != {spec!r}"
-    for name in ("twitter-text-parser", "grapheme", "textstat"):
+    for name in ("twitter-text-parser", "regex", "textstat"):
         assert name in py
 
 

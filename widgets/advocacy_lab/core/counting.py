@@ -94,9 +94,6 @@ def prepare_counting() -> None:
     """
     _twitter_exact("warm up 👍 #tag @ngo https://example.org")
     _grapheme_length("warm up ộ")
-    # Nothing counts with the grapheme library any more (the message builder's preview uses
-    # first_graphemes); this import stays only while a widget test still expects it loaded.
-    import grapheme  # noqa: F401
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ import anywidget
 import traitlets
 
 from advocacy_lab.core.catalogue import texts
+from advocacy_lab.ui.stores import running_under_voila
 
 
 class ConnectionWatch(anywidget.AnyWidget):
@@ -41,6 +42,11 @@ class ConnectionWatch(anywidget.AnyWidget):
     busy_lost_after_ms = traitlets.Int(60000).tag(sync=True)
 
     def __init__(self, lang: str = "en", **kwargs: Any) -> None:
+        if running_under_voila():
+            # The course page already carries the stylesheet in its head (server/stylesheet.py):
+            # sending it again over the websocket would cost every visit ~4.5 KB for nothing.
+            # In JupyterLab this is how the banner gets its styles.
+            kwargs.setdefault("_css", "")
         super().__init__(texts=texts("connection", lang), **kwargs)
         self.on_msg(self._on_page_message)
 

@@ -89,7 +89,8 @@ class CampaignPlanView(LearnerComponent):
         # the downloads carry the title on screen.
         title_field = PLAN.field("title")
         self._add_field(title_field.name, self._title, label_key=title_field.label)
-        self._update = widgets.Button(icon="refresh")
+        # No icon on any button: a Font Awesome glyph fetches a 77 KB font on a first visit.
+        self._update = widgets.Button()
         self._labelled(self._update, "plan_view.update")
         self._labelled(self._update, "plan_view.update_tip", "tooltip")
         self._update.add_class("al-plan-update")

@@ -52,7 +52,7 @@ class TrackingLinkBuilder(LearnerComponent):
             box.observe(self._guard(self._on_input), names="value")
             self._inputs[field.name] = box
         self._build = self._labelled(
-            widgets.Button(button_style="primary", icon="link"), f"{self._text_prefix}.build"
+            widgets.Button(button_style="primary"), f"{self._text_prefix}.build"
         )
         self._build.add_class("al-link-build")
         self._build.on_click(self._guard(lambda _b: self.check()))

@@ -97,7 +97,7 @@ class MessageBuilder(LearnerComponent):
         self._solution = boxes["solution"]
         self._ask = boxes["ask"]
         self._compose = self._labelled(
-            widgets.Button(icon="arrow-down", layout=widgets.Layout(width="auto")), f"{prefix}.compose"
+            widgets.Button(layout=widgets.Layout(width="auto")), f"{prefix}.compose"
         )
         self._compose.add_class("al-compose")
         self._compose_note = widgets.HTML("")
@@ -127,7 +127,7 @@ class MessageBuilder(LearnerComponent):
         self._platform_picker.add_class("al-platforms")
 
         self._check_button = self._labelled(
-            widgets.Button(button_style="primary", icon="check"), f"{prefix}.check"
+            widgets.Button(button_style="primary"), f"{prefix}.check"
         )
         self._check_button.add_class("al-check")
         self._feedback_html = widgets.HTML(self._waiting_html())
