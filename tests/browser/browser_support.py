@@ -90,3 +90,19 @@ def page_kernel_id(page) -> str:
     kernel_id = json.loads(page.locator("#jupyter-config-data").text_content())["kernelId"]
     assert kernel_id, "the page names its kernel"
     return kernel_id
+
+
+def make_module_04_speak(page, post: str, *, feedback_shows: str = "X (Twitter)", answer: str = "first") -> None:
+    """Page 04 with everything it can say on screen: feedback for ``post`` (waits until it
+    shows ``feedback_shows``), a tracked-link error, and every quiz question answered with
+    its ``answer`` ("first" or "last") choice."""
+    page.locator(".al-post-text textarea").fill(post)
+    expect(page.locator(".al-feedback")).to_contain_text(feedback_shows, timeout=UPDATE_TIMEOUT_MS)
+    page.locator(".al-link-url input").fill("not a web address")
+    page.locator("button.al-link-build").click()
+    expect(page.locator(".al-link-result")).not_to_be_empty(timeout=UPDATE_TIMEOUT_MS)
+    questions = page.locator(".al-quiz-question")
+    for i in range(questions.count()):
+        radios = questions.nth(i).locator("input[type=radio]")
+        (radios.first if answer == "first" else radios.last).check()
+    expect(page.locator(".al-quiz-feedback").first).not_to_be_empty(timeout=UPDATE_TIMEOUT_MS)

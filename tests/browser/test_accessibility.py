@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from browser_support import UPDATE_TIMEOUT_MS
+from browser_support import UPDATE_TIMEOUT_MS, make_module_04_speak
 
 pytestmark = pytest.mark.browser
 
@@ -75,15 +75,7 @@ def test_axe_finds_nothing_serious_on_a_phone_once_the_widgets_have_spoken(page,
     page.set_viewport_size(PHONE)
     open_app(page, MODULE, PAGES[MODULE])
     settle(page)
-    page.locator(".al-post-text textarea").fill("Hãy ký kiến nghị vì không khí sạch cho Hà Nội hôm nay. " * 8)
-    expect(page.locator(".al-feedback")).to_contain_text("X (Twitter)", timeout=UPDATE_TIMEOUT_MS)
-    page.locator(".al-link-url input").fill("not a web address")
-    page.locator("button.al-link-build").click()
-    expect(page.locator(".al-link-result")).not_to_be_empty(timeout=UPDATE_TIMEOUT_MS)
-    questions = page.locator(".al-quiz-question")
-    for i in range(questions.count()):
-        questions.nth(i).locator("input[type=radio]").first.check()
-    expect(page.locator(".al-quiz-feedback").first).not_to_be_empty(timeout=UPDATE_TIMEOUT_MS)
+    make_module_04_speak(page, "Hãy ký kiến nghị vì không khí sạch cho Hà Nội hôm nay. " * 8)
     assert blocking_violations(page) == []
 
 
@@ -94,15 +86,7 @@ def test_axe_finds_nothing_serious_once_the_widgets_have_spoken(page, open_app):
     settle(page)
     post = page.locator(".al-post-text textarea")
     feedback = page.locator(".al-feedback")
-    post.fill("Sign the petition for cleaner air in Hanoi today. " * 8)
-    expect(feedback).to_contain_text("Not ready yet", timeout=UPDATE_TIMEOUT_MS)
-    page.locator(".al-link-url input").fill("not a web address")
-    page.locator("button.al-link-build").click()
-    expect(page.locator(".al-link-result")).not_to_be_empty(timeout=UPDATE_TIMEOUT_MS)
-    questions = page.locator(".al-quiz-question")
-    for i in range(questions.count()):
-        questions.nth(i).locator("input[type=radio]").first.check()
-    expect(page.locator(".al-quiz-feedback").first).not_to_be_empty(timeout=UPDATE_TIMEOUT_MS)
+    make_module_04_speak(page, "Sign the petition for cleaner air in Hanoi today. " * 8, feedback_shows="Not ready yet")
     page.locator("button.al-start-over").click()
     expect(page.locator(".al-start-over-question")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
     assert blocking_violations(page) == []

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from advocacy_lab.core.catalogue import text
-from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, open_notebook
+from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, make_module_04_speak, open_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -70,19 +70,13 @@ def open_at(browser, server_url):
 def make_the_widgets_speak(page) -> None:
     """Feedback for a long post, a link error, and every quiz answer chosen (page 04)."""
     page.locator(".al-problem textarea").fill("Families in District 3 cannot see how the school budget is spent.")
-    page.locator(".al-post-text textarea").fill(
+    make_module_04_speak(
+        page,
         "Hãy ký kiến nghị trước ngày 30/6: đề nghị Uỷ ban nhân dân quận công khai ngân sách. "
         "Sign the petition for cleaner air in Hanoi today: https://example.org/a-very-long-petition-address"
-        "-that-does-not-break-by-itself #CleanAir " * 2
+        "-that-does-not-break-by-itself #CleanAir " * 2,
+        answer="last",
     )
-    expect(page.locator(".al-feedback")).to_contain_text("X (Twitter)", timeout=UPDATE_TIMEOUT_MS)
-    page.locator(".al-link-url input").fill("not a web address")
-    page.locator("button.al-link-build").click()
-    expect(page.locator(".al-link-result")).not_to_be_empty(timeout=UPDATE_TIMEOUT_MS)
-    questions = page.locator(".al-quiz-question")
-    for i in range(questions.count()):
-        questions.nth(i).locator("input[type=radio]").last.check()
-    expect(page.locator(".al-quiz-feedback").first).not_to_be_empty(timeout=UPDATE_TIMEOUT_MS)
 
 
 # -- measurements, in the page ----------------------------------------------------------

@@ -140,6 +140,11 @@ def _trie(entries) -> str:
     return build(root) or r"(?!x)x"
 
 
+def _within_words(most: int, entries) -> str:
+    """One of ``entries`` as a whole word, at most ``most`` words further on (a lookahead body)."""
+    return rf"(?:{_SPACE}[^\s.!?…,;:]+){{0,{most}}}?{_SPACE}(?:{_alternation(entries)}){_END}"
+
+
 def _alternation(entries, verb: str = "", addressee: str = "") -> str:
     entries = set(entries)
     plain = [e for e in entries if "{" not in e]
@@ -260,17 +265,13 @@ def compile_lexicon(raw: dict) -> Lexicon:
         addressee=rx(words("addressees")),
         verb_next=rx(rf"{_SPACE}(?:nhau{_SPACE})?(?:{verb}){_END}"),
         not_after_verb=rx(rf"[^\S\n]*(?:{_alternation(lists['not_after_verb'])}){_END}"),
-        copula_soon=rx(
-            rf"(?:{_SPACE}[^\s.!?…,;:]+){{0,3}}?{_SPACE}(?:{_alternation(lists['copulas'])}){_END}"
-        ),
+        copula_soon=rx(_within_words(3, lists["copulas"])),
         not_ask=rx(rf"(?:{_alternation(lists['not_asks'])}){_END}"),
         # Ending exactly where the candidate starts (searched with endpos).
         lead_in_before=rx(rf"(?<!\w)(?:{lead_ins})\s*[,!:]?\s*$"),
         subject_before=rx(rf"(?<!\w)(?:{_alternation(lists['subjects'])}){_SPACE}$"),
         lead_in_only=rx(rf"\W*(?:(?:{lead_ins})\W*)+"),
-        urgent_soon=rx(
-            rf"(?:{_SPACE}[^\s.!?…,;:]+){{0,2}}?{_SPACE}(?:{_alternation(lists['urgency_words'])}){_END}"
-        ),
+        urgent_soon=rx(_within_words(2, lists["urgency_words"])),
         introducer=rx(rf"\W*(?:{_alternation(lists['clause_introducers'])}){_END}"),
         casual_end=rx(rf"(?<!\w)(?:{_alternation(lists['casual_endings'])})\W*$"),
         report_end=rx(rf"(?<!\w)(?:{_alternation(lists['report_endings'])})\W*$"),
