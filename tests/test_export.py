@@ -228,6 +228,29 @@ def test_docx_export_is_written_in_the_plans_language(lang):
     assert language == lang
 
 
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_docx_keeps_its_styles_and_their_language_in_one_place(lang):
+    # No Word 2010 copy of the styles (python-docx's template ships one, still saying en-US):
+    # a third of the file, sent to the page with every plan.
+    content = plan_to_docx(build_plan({}, today=TODAY, lang=lang))
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = archive.namelist()
+        listed = archive.read("[Content_Types].xml") + archive.read("word/_rels/document.xml.rels")
+        every_lang = {
+            element.get(f"{W}val")
+            for name in names if name.endswith(".xml")
+            for element in ElementTree.fromstring(archive.read(name)).iter(f"{W}lang")
+        }
+    assert "word/stylesWithEffects.xml" not in names
+    assert b"stylesWithEffects" not in listed
+    assert every_lang == {lang}  # nowhere in the file does another language hide
+    assert len(content) < 30_000
+    # Still a Word file with the course's styles: headings and bullets read back.
+    document = docx.Document(io.BytesIO(content))
+    styles = {p.style.name for p in document.paragraphs}
+    assert {"Title", "Heading 1", "List Bullet"} <= styles
+
+
 def test_a_vietnamese_plan_reads_in_vietnamese_in_every_export():
     plan = build_plan({}, today=TODAY, lang="vi")
     still_to_do = plan.label("still_to_do")

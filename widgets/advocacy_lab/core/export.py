@@ -260,12 +260,28 @@ def set_docx_language(document, lang: str) -> None:
     document.core_properties.language = lang
 
 
+#: Word 2010's second copy of the styles. python-docx's template ships one: 438 KB of XML,
+#: 14 KB zipped, a third of every plan's file, and still saying en-US. Word 2013 and later,
+#: LibreOffice and Google Docs read styles.xml, and Word 2010 falls back to it when the copy
+#: is absent; without it the styles, and their language, are in one place.
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def drop_styles_with_effects(document) -> None:
+    """Leave Word 2010's copy of the styles out of a python-docx document (saved parts follow the relationships)."""
+    rels = document.part.rels
+    for rid, rel in list(rels.items()):
+        if rel.reltype == STYLES_WITH_EFFECTS:
+            del rels[rid]
+
+
 def plan_to_docx(plan: CampaignPlan) -> bytes:
     """The plan as a Word document (.docx bytes), in the plan's language. Learner text goes in as plain runs."""
     import docx  # python-docx: imported here to keep page kernels lean
     from docx.shared import Pt
 
     document = docx.Document()
+    drop_styles_with_effects(document)
     props = document.core_properties
     props.title = _one_line(plan.title)[:255]
     props.author = plan.label("generated_by")
