@@ -17,8 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advocacy_lab.core.export import (
+    EXPORT_FORMATS,
     data_uri,
     download_filename,
+    export_plan,
+    exports,
     escape_markdown,
     plain_text,
     plan_to_docx,
@@ -359,6 +362,32 @@ def test_data_uri_round_trips():
     uri = data_uri("ả <b>", "text/markdown")
     assert uri.startswith("data:text/markdown;charset=utf-8;base64,")
     assert base64.b64decode(uri.rsplit(",", 1)[1]).decode("utf-8") == "ả <b>"
+
+
+def test_one_export_per_format_with_its_name_and_mime_type():
+    """What a click on a download asks for: one format's file, built alone."""
+    plan = message_plan("Kids <b>breathe</b> dirty air", title="Clean air for Hà Nội")
+    assert list(EXPORT_FORMATS) == ["md", "html", "docx"]
+    name, mime, content = export_plan(plan, "md")
+    assert (name, mime) == ("campaign-plan-clean-air-for-ha-noi.md", "text/markdown;charset=utf-8")
+    assert content == plan_to_markdown(plan).encode("utf-8")
+    name, mime, content = export_plan(plan, "html")
+    assert (name, mime) == ("campaign-plan-clean-air-for-ha-noi.html", "text/html;charset=utf-8")
+    assert content == plan_to_html(plan).encode("utf-8")
+    name, mime, content = export_plan(plan, "docx")
+    assert name == "campaign-plan-clean-air-for-ha-noi.docx"
+    assert mime == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert "Kids <b>breathe</b> dirty air" in read_docx(content)
+    # The list of every export agrees with the single ones (the docx differs only in its zip dates).
+    listed = {fmt: (file_name, data) for fmt, file_name, data in exports(plan)}
+    assert list(listed) == list(EXPORT_FORMATS)
+    assert listed["md"] == export_plan(plan, "md")[::2] and listed["html"] == export_plan(plan, "html")[::2]
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "", None, "MD", "md;"])
+def test_an_unknown_export_format_is_a_value_error_naming_the_choices(fmt):
+    with pytest.raises(ValueError, match=r"format must be one of 'md', 'html', 'docx'"):
+        export_plan(build_plan({}), fmt)
 
 
 # ---------------------------------------------------------------------------

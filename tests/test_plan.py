@@ -1,7 +1,6 @@
 """The campaign plan: section registry, build_plan, and the CampaignPlanView widget (headless)."""
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
 import json
@@ -335,17 +334,28 @@ def test_load_all_drafts_skips_a_draft_that_cannot_be_read():
 HOSTILE = '<img src=x onerror=alert(1)><script>alert("x")</script> [click](javascript:alert(1)) &amp; "\'`'
 
 
-def _decode(href: str) -> tuple[str, bytes]:
-    assert href.startswith("data:")
-    meta, _, payload = href[5:].partition(",")
-    assert meta.endswith(";base64")
-    return meta[: -len(";base64")], base64.b64decode(payload, validate=True)
+def _click(view, fmt: str, screen: dict | None = None) -> tuple[dict, list]:
+    """What the page gets for a click on ``fmt``'s download: the anywidget command
+    message plan_downloads.js sends (invoke "build"), through the widget's own
+    message handler, and the answer the kernel sends back (JSON and buffers)."""
+    sent: list[tuple[dict, list]] = []
+    links = view._download_links
+    links.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))
+    try:
+        request = {"format": fmt, "screen": screen or {}}
+        links._handle_custom_msg({"kind": "anywidget-command", "id": "click-1", "name": "build", "msg": request}, [])
+    finally:
+        del links.send
+    ((content, buffers),) = sent
+    assert content["id"] == "click-1" and content["kind"] == "anywidget-command-response"
+    return content["response"], buffers
 
 
-def _download(view, fmt: str) -> tuple[str, str, bytes]:
-    (link,) = Tags(view._links[fmt].value).named("a")
-    mime, content = _decode(link["href"])
-    return link["download"], mime, content
+def _download(view, fmt: str, screen: dict | None = None) -> tuple[str, str, bytes]:
+    answer, buffers = _click(view, fmt, screen)
+    assert answer["ok"] is True, answer
+    (content,) = buffers
+    return answer["name"], answer["mime"], bytes(content)
 
 
 def test_view_shows_the_plan_missing_parts_and_working_downloads(tmp_path):
@@ -357,8 +367,7 @@ def test_view_shows_the_plan_missing_parts_and_working_downloads(tmp_path):
 
     assert "al-plan" in view._plan_html._dom_classes
     assert "al-plan-missing" in view._missing_html._dom_classes
-    for fmt in ("md", "html", "docx"):
-        assert f"al-download-{fmt}" in view._links[fmt]._dom_classes
+    assert [f["format"] for f in view._download_links.formats] == ["md", "html", "docx"]
 
     shown = Tags(view._plan_html.value)
     assert not shown.named("script") and not shown.named("img") and not shown.named("a")
@@ -466,19 +475,19 @@ def test_view_shows_a_friendly_message_when_the_store_fails():
     assert view.error_message == ""
 
 
-def test_view_refuses_a_download_too_large_for_a_data_link(monkeypatch):
+def test_view_refuses_a_download_too_large_for_the_page(monkeypatch):
     from advocacy_lab.ui import plan as ui_plan
 
     view = ui_plan.CampaignPlanView(store=MemoryDraftStore())
     sizes = {fmt: len(content) for fmt, (_name, content) in view.downloads.items()}
     assert set(sizes) == {"md", "html", "docx"}
-    # Between the Markdown and the Word file: Markdown stays a link, Word does not.
+    # Between the Markdown and the Word file: Markdown is handed over, Word is not.
     monkeypatch.setattr(ui_plan, "MAX_DOWNLOAD_BYTES", sizes["md"])
-    view.refresh()
     assert set(view.downloads) == ({"md", "html"} if sizes["html"] <= sizes["md"] else {"md"})
-    shown = Tags(view._links["docx"].value)
-    assert shown.named("a") == [] and "too large" in shown.all_text
-    assert Tags(view._links["md"].value).named("a")
+    answer, buffers = _click(view, "docx")
+    assert answer["ok"] is False and buffers == []
+    assert "too large" in answer["message"] and "MB" in answer["message"]
+    assert _click(view, "md")[0]["ok"] is True
 
 
 def test_view_in_vietnamese():
@@ -487,7 +496,14 @@ def test_view_in_vietnamese():
     view = CampaignPlanView(store=MemoryDraftStore(), drafts={MESSAGE_BUILDER_KEY: FULL_MESSAGE}, lang="vi")
     assert "Việc còn phải làm" in view._missing_html.value
     assert "Thông điệp" in view._plan_html.value
-    assert "Tải về" in view._links["docx"].value
+    (word,) = [f for f in view._download_links.formats if f["format"] == "docx"]
+    assert word["label"] == "Tải về Word (.docx)"
+    assert view._download_links.texts["preparing"].startswith("Đang chuẩn bị")
+    name, mime, content = _download(view, "docx")
+    assert "Việc còn phải làm" in [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+    assert docx.Document(io.BytesIO(content)).core_properties.language == "vi"
+    answer, _ = _click(view, "pdf")
+    assert answer["ok"] is False and answer["message"].startswith("Rất tiếc")
 
 
 # ---------------------------------------------------------------------------
@@ -527,21 +543,73 @@ def test_notebook_runs_and_shows_the_plan_from_saved_drafts(repo_root: Path, tmp
     assert outputs[-1].text.strip() == "['messages'] 6"
 
 
-def test_downloads_are_current_before_the_plan_shows_new_text():
-    """The page applies widget updates in order: when the learner sees their text
-    in the plan, a click on a download must already give them that text."""
+def test_a_download_is_built_from_the_plan_on_screen_when_clicked(monkeypatch):
+    """Nothing is built before the click; the click gets the plan as shown, with
+    the title as the page shows it (typed, maybe not yet heard by the kernel)."""
+    from advocacy_lab.core import export as core_export
     from advocacy_lab.ui.plan import CampaignPlanView
 
     store = MemoryDraftStore()
-    view = CampaignPlanView(store=store)
-    seen_in_markdown_link: list[bool] = []
-
-    def on_plan_shown(change):
-        href = view._links["md"].value.split('href="', 1)[1].split('"', 1)[0]
-        markdown = base64.b64decode(href.split(",", 1)[1]).decode("utf-8")
-        seen_in_markdown_link.append("Ha Noi" in markdown)
-
-    view._plan_html.observe(on_plan_shown, names="value")
     store.save(MESSAGE_BUILDER_KEY, dict(FULL_MESSAGE, problem="Dirty air in Ha Noi schools"))
+    view = CampaignPlanView(store=store)
+    built: list[str] = []
+    mime, to_bytes = core_export.EXPORT_FORMATS["md"]
+
+    def counting(plan):
+        built.append(plan.title)
+        return to_bytes(plan)
+
+    monkeypatch.setitem(core_export.EXPORT_FORMATS, "md", (mime, counting))
+    view._title.value = "Clean air"
     view.refresh()
-    assert seen_in_markdown_link == [True]
+    assert built == []  # typing and refreshing build no file
+    title_id = f"{view.draft_key}#title"
+    name, _mime, content = _download(view, "md", {title_id: "Clean air for <Ha Noi>"})
+    assert built == ["Clean air for <Ha Noi>"]
+    markdown = content.decode("utf-8")
+    assert name == "campaign-plan-clean-air-for-ha-noi.md"
+    assert markdown.startswith("# Clean air for \\<Ha Noi\\>") and "Dirty air in Ha Noi schools" in markdown
+    # A draft saved in the store after the plan was shown is not in the file until the plan shows it.
+    store.save(MESSAGE_BUILDER_KEY, dict(FULL_MESSAGE, problem="Newer text"))
+    assert "Newer text" not in _download(view, "md")[2].decode("utf-8")
+    view._update.click()
+    assert "Newer text" in _download(view, "md")[2].decode("utf-8")
+    # No screen reading (or a field the page cannot have): the kernel's own title.
+    assert _download(view, "md", {title_id: 42})[0] == "campaign-plan-clean-air.md"
+    assert _download(view, "md", {title_id: "x" * 100_001})[0] == "campaign-plan-clean-air.md"
+
+
+def test_a_download_that_fails_to_build_says_so_in_a_sentence(monkeypatch):
+    from advocacy_lab.core import export as core_export
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    view = CampaignPlanView(store=MemoryDraftStore())
+
+    def broken(plan):
+        raise OSError("/tmp/secret/path: disk full")
+
+    monkeypatch.setitem(core_export.EXPORT_FORMATS, "docx", (core_export.DOCX_MIME, broken))
+    answer, buffers = _click(view, "docx")
+    assert answer == {
+        "ok": False,
+        "message": "Sorry, your Word (.docx) file could not be made. Please try again. "
+        "If it still fails, click “Update my plan”, then download again.",
+    }
+    assert buffers == []
+    assert view.error_message == ""  # the page says it next to the links; the plan stays usable
+    assert _click(view, "md")[0]["ok"] is True
+
+
+def test_the_page_state_carries_no_file():
+    """The widgets' state (what every visit downloads) holds no export, only what to ask for."""
+    from ipywidgets.embed import dependency_state
+    from advocacy_lab.ui.plan import CampaignPlanView
+
+    view = CampaignPlanView(store=MemoryDraftStore(), drafts={MESSAGE_BUILDER_KEY: FULL_MESSAGE})
+    view._title.value = "Clean air for Hanoi's schools"
+    state = json.dumps(dependency_state([view]))
+    assert "data:" not in state and "base64" not in state
+    assert "UEsDB" not in state  # a zip (the .docx) in base64
+    assert "Still to do" in state  # the plan is there, only the files are not
+    markdown = _download(view, "md")[2].decode("utf-8")
+    assert markdown.split("\n", 1)[0] not in state

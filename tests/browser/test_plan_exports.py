@@ -6,6 +6,11 @@ reads back with python-docx, the web page parses with the learner's text as
 text (and no script), the Markdown carries the text escaped. A Vietnamese
 page (``?lang=vi``) gives Vietnamese downloads that say so: the web page's
 ``lang`` and the Word file's language.
+
+The files are built only when a download is clicked (issue #8): the page's
+widget state carries none of them, a click gets the title as the field shows
+it (typed without Enter), from the keyboard too, the page says so in its
+status line, and it all works at a phone's width.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ import mistune
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, open_notebook
+from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, open_notebook, page_ready
 
 pytestmark = pytest.mark.browser
 
@@ -158,3 +163,116 @@ def test_a_vietnamese_page_downloads_a_vietnamese_plan(page, server_url):
         styles = ElementTree.fromstring(archive.read("word/styles.xml"))
     languages = {element.get(f"{W}val") for element in styles.iter(f"{W}lang")}
     assert languages == {"vi"}
+
+
+# --- built on click (issue #8) -------------------------------------------------
+
+#: What an export in the page's state would look like: a data: link of one of the
+#: files, or a zip (the .docx) in base64 or as bytes.
+EXPORT_TRACES = ("data:text/markdown", "data:text/html", "data:application/vnd.openxmlformats", "UEsDB")
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def record_websocket_frames(page) -> list[bytes]:
+    """Every frame the page receives on its websockets (the kernel's), as bytes, from now on."""
+    frames: list[bytes] = []
+
+    def on_socket(ws):
+        ws.on("framereceived", lambda payload: frames.append(
+            payload if isinstance(payload, bytes) else payload.encode("utf-8")))
+
+    page.on("websocket", on_socket)
+    return frames
+
+
+def test_the_page_carries_no_file_until_a_download_is_clicked(plan_page):
+    # A new visit of 09 with the learner's drafts: every frame of its kernel's websocket watched.
+    frames = record_websocket_frames(plan_page)
+    plan_page.reload()
+    plan_page.locator(page_ready("09-campaign-plan.ipynb")).wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+    expect(plan_page.locator(".al-plan")).to_contain_text(PROBLEM, timeout=APP_TIMEOUT_MS)
+    expect(plan_page.locator(".al-download-docx a")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
+    assert frames, "the page's kernel connection was seen"
+    received = b"".join(frames)
+    assert b"al-plan" in received  # the plan itself came over this connection
+    for trace in EXPORT_TRACES:
+        assert trace.encode() not in received, trace
+    assert ZIP_MAGIC not in received
+    html_source = plan_page.content()
+    assert not any(trace in html_source for trace in EXPORT_TRACES)
+    assert plan_page.locator("a[href^='data:']").count() == 0
+
+    before = len(frames)
+    name, content = download(plan_page, "docx")
+    # The Word file crossed the kernel connection as bytes, after the click.
+    assert any(ZIP_MAGIC in frame for frame in frames[before:])
+    assert name.endswith(".docx") and content.startswith(ZIP_MAGIC)
+    assert PROBLEM in "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
+
+
+def test_a_title_typed_without_enter_is_in_every_file_clicked_at_once(plan_page):
+    title = "Clean air <for> “Hà Nội”"
+    field = plan_page.locator(".al-plan-title input")
+    for fmt in ("html", "docx", "md"):
+        field.fill("")
+        # Typed key by key, never Enter, and the download clicked at once: the
+        # click sends what the field shows, heard by the kernel or not.
+        field.press_sequentially(f"{title} {fmt}")
+        name, content = download(plan_page, fmt)
+        if fmt == "html":
+            parsed = parse_html(content.decode("utf-8"))
+            assert f"{title} html" in parsed.joined
+            assert "for" not in [tag for tag, _ in parsed.tags]
+            assert "&lt;for&gt;" in content.decode("utf-8")
+        elif fmt == "docx":
+            document = docx.Document(io.BytesIO(content))
+            assert document.paragraphs[0].text == f"{title} docx"
+            assert document.core_properties.title == f"{title} docx"
+        else:
+            assert content.decode("utf-8").startswith("# Clean air \\<for\\> “Hà Nội” md")
+        assert name == f"campaign-plan-clean-air-for-ha-noi-{fmt}.{fmt}"
+    # However far behind the kernel is: a field the kernel has not heard at all
+    # (its text set without an input event) still goes into the file.
+    field.evaluate("(input) => { input.value = 'Only on screen'; }")
+    name, content = download(plan_page, "md")
+    assert name == "campaign-plan-only-on-screen.md"
+    assert content.decode("utf-8").startswith("# Only on screen\n")
+
+
+def test_a_download_by_keyboard_is_announced(plan_page):
+    status = plan_page.locator(".al-download-status")
+    assert status.get_attribute("role") == "status"
+    link = plan_page.locator(".al-download-html a")
+    link.focus()
+    expect(link).to_be_focused()
+    with plan_page.expect_download(timeout=UPDATE_TIMEOUT_MS) as info:
+        plan_page.keyboard.press("Enter")
+    assert info.value.suggested_filename == "campaign-plan.html"
+    expect(status).to_have_text(
+        "Your Web page (.html) file is ready: campaign-plan.html. You will find it in your downloads.",
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+    expect(link).to_be_focused()  # the learner stays where they were
+
+
+def test_downloads_at_a_phones_width(browser, server_url):
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    context.set_default_timeout(APP_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        open_notebook(page, server_url, "09-campaign-plan.ipynb?lang=vi", ".al-plan")
+        expect(page.locator(".al-plan")).to_contain_text("Kế hoạch chiến dịch của tôi", timeout=APP_TIMEOUT_MS)
+        links = page.locator(".al-download-list a")
+        expect(links).to_have_count(3)
+        expect(links.first).to_have_text("Tải về Markdown (.md)", timeout=UPDATE_TIMEOUT_MS)
+        for i in range(3):
+            box = links.nth(i).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+            assert box["height"] >= 44, box  # a finger-sized target
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        name, content = download(page, "docx")
+        assert name == "campaign-plan.docx"
+        assert "Việc còn phải làm" in [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+        expect(page.locator(".al-download-status")).to_contain_text("Tệp Word (.docx) của bạn đã sẵn sàng")
+    finally:
+        context.close()

@@ -17,7 +17,7 @@ import html
 import io
 import re
 import unicodedata
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import quote
 
 from advocacy_lab.core.plan import CampaignPlan, MissingPart
@@ -342,8 +342,24 @@ def data_uri(content: bytes | str, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
 
 
+#: Each download format: the MIME type of its file, and how the plan becomes its bytes.
+EXPORT_FORMATS: dict[str, tuple[str, Callable[[CampaignPlan], bytes]]] = {
+    "md": (MARKDOWN_MIME + ";charset=utf-8", lambda plan: plan_to_markdown(plan).encode("utf-8")),
+    "html": (HTML_MIME + ";charset=utf-8", lambda plan: plan_to_html(plan).encode("utf-8")),
+    "docx": (DOCX_MIME, plan_to_docx),
+}
+
+
+def export_plan(plan: CampaignPlan, fmt: str) -> tuple[str, str, bytes]:
+    """(file name, MIME type, bytes) of the plan in one format (``EXPORT_FORMATS``); a ValueError names an unknown one."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(map(repr, EXPORT_FORMATS))}, not {fmt!r}")
+    mime, build = EXPORT_FORMATS[fmt]
+    return download_filename(plan, fmt), mime, build(plan)
+
+
 def exports(plan: CampaignPlan) -> Iterable[tuple[str, str, bytes]]:
     """(format, file name, bytes) for Markdown, HTML and Word, in that order."""
-    yield "md", download_filename(plan, "md"), plan_to_markdown(plan).encode("utf-8")
-    yield "html", download_filename(plan, "html"), plan_to_html(plan).encode("utf-8")
-    yield "docx", download_filename(plan, "docx"), plan_to_docx(plan)
+    for fmt in EXPORT_FORMATS:
+        name, _mime, content = export_plan(plan, fmt)
+        yield fmt, name, content

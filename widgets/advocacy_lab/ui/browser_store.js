@@ -31,8 +31,8 @@
 //   each other; a text someone else changed meanwhile is kept aside and
 //   reported (op "conflict").
 //
-// It also caps text fields at `max_chars` (maxlength) and holds a download
-// link (`data-al-built-from`) until it was built from what the fields show.
+// It also caps text fields at `max_chars` (maxlength). (The plan's downloads
+// carry what the fields show by sending it with the click: plan_downloads.js.)
 //
 // Nothing in here may throw: storage can be blocked (private browsing,
 // policies) or full, and the learner must be told, not left with a broken page.
@@ -41,7 +41,6 @@ const PUT_ASIDE_PREFIX = "advocacy-lab:drafts-put-aside:";
 // A page that has not marked its journal for this long is gone (closed, crashed).
 const JOURNAL_STALE_MS = 60000;
 const JOURNAL_REFRESH_MS = 15000;
-const DOWNLOAD_WAIT_MS = 15000;
 // Most UTF-8 bytes of JSON in one message to the kernel (advocacy_lab.core.drafts.PART_BYTES):
 // a quarter of the server's cap, leaving room for the message's envelope.
 const PART_BYTES = 256 * 1024;
@@ -810,51 +809,6 @@ export default {
           // nothing to do on the way out
         }
       });
-
-      // A download link names the fields it was built from; a click before the
-      // kernel has caught up with the last keystroke waits for the new link.
-      // The link's record of the fields has no bidi controls (the kernel strips
-      // them wherever learner text is shown), so neither does the comparison.
-      const shown = (value) => value.replace(/[\u202a-\u202e\u2066-\u2069]/g, "");
-      const stale = (link) => {
-        let built;
-        try {
-          built = JSON.parse(link.getAttribute("data-al-built-from"));
-        } catch (_) {
-          return false;
-        }
-        if (!isObject(built)) {
-          return false;
-        }
-        return Object.entries(built).some(([fieldId, value]) => {
-          const root = fieldElement(fieldId);
-          const input = root ? root.querySelector("textarea, input") : null;
-          return input !== null && typeof input.value === "string" && shown(input.value) !== value;
-        });
-      };
-      listen(document, "click", (event) => {
-        const link = event.target && typeof event.target.closest === "function"
-          ? event.target.closest("a[data-al-built-from]")
-          : null;
-        if (!link || link.dataset.alChecked === "1" || !stale(link)) {
-          return;
-        }
-        event.preventDefault();
-        event.stopPropagation();
-        const holder = link.parentElement ? link.parentElement.closest("[class*='widget-html']") || link.parentElement : null;
-        const started = Date.now();
-        const retry = () => {
-          const current = (holder && holder.querySelector("a[data-al-built-from]")) || link;
-          if (!stale(current) || Date.now() - started > DOWNLOAD_WAIT_MS) {
-            current.dataset.alChecked = "1";
-            current.click();
-            delete current.dataset.alChecked;
-            return;
-          }
-          setTimeout(retry, 150);
-        };
-        setTimeout(retry, 150);
-      }, true);
     }
 
     if (typeof document !== "undefined") {

@@ -1,45 +1,68 @@
 """The take-home campaign plan page: the plan so far, what is still to do, and downloads.
 
 Thin over the core: ``advocacy_lab.core.plan`` builds the plan from the drafts,
-``advocacy_lab.core.export`` renders it. Downloads are data: links in an HTML
-widget, so they work in Voila where the learner has no file browser.
+``advocacy_lab.core.export`` renders it. The downloads (``PlanDownloads``,
+plan_downloads.js) are built only when the learner clicks one, from the plan
+as shown and the title as typed on screen, and reach the page as bytes, so
+no visit carries the files; they work in Voila, where the learner has no file
+browser, and in JupyterLab alike.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import html
-import json
+import logging
+from pathlib import Path
 from typing import Any, Mapping
 
+import anywidget
 import ipywidgets as widgets
+import traitlets
+from anywidget.experimental import command
 
-from advocacy_lab.core.export import (
-    DOCX_MIME,
-    HTML_MIME,
-    MARKDOWN_MIME,
-    data_uri,
-    esc,
-    exports,
-    missing_html,
-    plan_html_body,
-)
+from advocacy_lab.core.catalogue import text, texts
+from advocacy_lab.core.export import EXPORT_FORMATS, esc, export_plan, missing_html, plan_html_body
 from advocacy_lab.core.drafts import field_id, read_all_drafts
 from advocacy_lab.core.plan import CampaignPlan, build_plan
-from advocacy_lab.core.text import strip_bidi_controls
+from advocacy_lab.core.text import MAX_FIELD_CHARS
 from advocacy_lab.modules.campaign_plan import PLAN
-from advocacy_lab.ui._component import LearnerComponent
+from advocacy_lab.ui._component import LearnerComponent, field_class
 
-#: Largest file offered as a download link. A data: link carries the whole file
-#: (a third larger in base64) to the browser, so a runaway plan must not
-#: freeze a page on a slow connection.
+log = logging.getLogger(__name__)
+
+#: Largest file the page is handed. The bytes cross the learner's connection
+#: in one message, so a runaway plan must not freeze a page on a slow link.
 MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024
+#: How long the page waits for a file before saying the course did not answer.
+DOWNLOAD_WAIT_MS = 30_000
 
 
-_FORMATS: tuple[tuple[str, str], ...] = (
-    ("md", MARKDOWN_MIME + ";charset=utf-8"),
-    ("html", HTML_MIME + ";charset=utf-8"),
-    ("docx", DOCX_MIME),
-)
+class PlanDownloads(anywidget.AnyWidget):
+    """The plan's download links; a click asks the kernel for that one file (plan_downloads.js).
+
+    ``formats``: [{"format", "label" (the link's text), "kind" (the format's
+    name)}]; ``texts``: the ``plan.download.*`` sentences the page says while
+    a file is made; ``sources``: field id -> DOM class of the fields whose text
+    on screen the file is built from. The page invokes the ``build`` command
+    with {"format", "screen": {field id: text}}; ``answer`` (given by the view)
+    returns ({"ok": True, "name", "mime"}, [bytes]) or ({"ok": False,
+    "message"}, []).
+    """
+
+    _esm = Path(__file__).with_name("plan_downloads.js")
+
+    formats = traitlets.List().tag(sync=True)
+    texts = traitlets.Dict().tag(sync=True)
+    sources = traitlets.Dict().tag(sync=True)
+    wait_ms = traitlets.Int(DOWNLOAD_WAIT_MS).tag(sync=True)
+
+    def __init__(self, answer: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._answer = answer
+
+    @command
+    def build(self, request: Any, _buffers: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:
+        return self._answer(request)
 
 
 class CampaignPlanView(LearnerComponent):
@@ -76,17 +99,17 @@ class CampaignPlanView(LearnerComponent):
         self._store: Any = None
         self._today = today
         self._plan: CampaignPlan | None = None
-        self._downloads: dict[str, tuple[str, bytes]] = {}
+        #: The drafts the plan on screen was built from (a download is built from them too).
+        self._drafts: Mapping[str, Mapping[str, Any]] = {}
 
         self._title = widgets.Text(
             value="",
-            style={"description_width": "initial"},
             layout=widgets.Layout(width="100%", max_width="40rem"),
         )
         self._title.add_class("al-plan-title")
         self._labelled(self._title, "plan_view.title_placeholder", "placeholder")
-        # Counts as typed on every keystroke, Enter or not (continuous_update):
-        # the downloads carry the title on screen.
+        # Counts as typed on every keystroke, Enter or not (continuous_update);
+        # a download carries the title on screen, even one the kernel has not heard yet.
         title_field = PLAN.field("title")
         self._add_field(title_field.name, self._title, label_key=title_field.label)
         # No icon on any button: a Font Awesome glyph fetches a 77 KB font on a first visit.
@@ -98,13 +121,16 @@ class CampaignPlanView(LearnerComponent):
         self._plan_html.add_class("al-plan")
         self._missing_html = widgets.HTML()
         self._missing_html.add_class("al-plan-missing")
-        self._links = {fmt: widgets.HTML() for fmt, _ in _FORMATS}
-        for fmt, link in self._links.items():
-            link.add_class(f"al-download-{fmt}")
+        self._download_links = PlanDownloads(
+            self._answer_download,
+            sources={field_id(self.draft_key, title_field.name): field_class(self.draft_key, title_field.name)},
+        )
+        self._download_links.add_class("al-download-links")
+        self._label_downloads()
         downloads_heading = self._labelled(
             widgets.HTML(), "plan_view.downloads", "value", lambda words: f"<h3>{html.escape(words)}</h3>"
         )
-        self._downloads_box = widgets.VBox([downloads_heading, widgets.HBox(list(self._links.values()))])
+        self._downloads_box = widgets.VBox([downloads_heading, self._download_links])
         self._downloads_box.add_class("al-downloads")
 
         self._title.observe(self._guard(self._on_title), names="value")
@@ -136,6 +162,7 @@ class CampaignPlanView(LearnerComponent):
 
     def _relabel(self) -> None:
         # The plan, its labels and the downloads, again in the page's language.
+        self._label_downloads()
         self._rebuild(None)
 
     def _on_title(self, change: Any = None) -> None:
@@ -163,8 +190,13 @@ class CampaignPlanView(LearnerComponent):
 
     @property
     def downloads(self) -> dict[str, tuple[str, bytes]]:
-        """{format: (file name, bytes)} of the files offered for download."""
-        return dict(self._downloads)
+        """{format: (file name, bytes)}: the files a click would give now (built on each call; none too large)."""
+        found = {}
+        for fmt in EXPORT_FORMATS:
+            answer, buffers = self._answer_download({"format": fmt})
+            if answer["ok"]:
+                found[fmt] = (answer["name"], buffers[0])
+        return found
 
     def refresh(self, drafts: Mapping[str, Mapping[str, Any]] | None = None) -> CampaignPlan | None:
         """Rebuild the plan from ``drafts`` (or from the store) and re-render everything."""
@@ -175,10 +207,7 @@ class CampaignPlanView(LearnerComponent):
         if drafts is None:
             drafts = read_all_drafts(self._store) if self._store is not None else {}
         plan = build_plan(drafts, self._title.value, lang=self._lang, today=self._today)
-        self._plan = plan
-        # Downloads first: the page applies widget updates in order, so by the time
-        # the learner sees their text in the plan, the files already carry it too.
-        self._render_downloads(plan)
+        self._plan, self._drafts = plan, drafts
         body = plan_html_body(plan, link_modules=True, include_missing=False, top_level=3)
         if not plan.sections:
             body += f"<p><em>{html.escape(self._t['nothing_yet'])}</em></p>"
@@ -190,30 +219,37 @@ class CampaignPlanView(LearnerComponent):
         )
         return plan
 
-    def _render_downloads(self, plan: CampaignPlan) -> None:
-        self._downloads = {}
-        mimes = dict(_FORMATS)
-        for fmt, name, content in exports(plan):  # the one export path (core.export)
-            mime = mimes[fmt]
-            label = f"{self._t['download']} {self._t[fmt]}"
-            if len(content) > MAX_DOWNLOAD_BYTES:
-                size = f"{len(content) / 1024 / 1024:.1f}"
-                self._links[fmt].value = (
-                    f'<p class="al-download-too-large">{html.escape(label)}: '
-                    f"{html.escape(self._t['too_large'].format(size=size))}</p>"
-                )
-                continue
-            self._downloads[fmt] = (name, content)
-            uri = data_uri(content, mime)
-            # The fields this file was built from, as they were: the page holds a
-            # click until the link carries what the learner sees (browser_store.js).
-            # (Without bidi controls, as everywhere learner text is shown; the page
-            # compares without them too.)
-            built_from = json.dumps(
-                {field_id(self.draft_key, "title"): strip_bidi_controls(self._title.value)}, ensure_ascii=False
-            )
-            self._links[fmt].value = (
-                f'<a class="al-download-link" download="{esc(name)}" href="{esc(uri)}" '
-                f'data-al-built-from="{html.escape(built_from, quote=True)}">'
-                f"{html.escape(label)}</a>"
-            )
+    # -- downloads ---------------------------------------------------------------
+    def _label_downloads(self) -> None:
+        words = self._t
+        self._download_links.formats = [
+            {"format": fmt, "label": f"{words['download']} {words[fmt]}", "kind": words[fmt]} for fmt in EXPORT_FORMATS
+        ]
+        self._download_links.texts = texts("plan.download", self._lang)
+
+    def _answer_download(self, request: Any) -> tuple[dict[str, Any], list[bytes]]:
+        """The page's request for one file: ({"ok", "name", "mime"}, [bytes]), or ({"ok": False, "message"}, []).
+
+        Built now from the drafts of the plan on screen and the title as the
+        page shows it (``request["screen"]``, field id -> text; the kernel may
+        not have heard the last keystrokes yet), so a click never gets a stale file.
+        """
+        request = request if isinstance(request, Mapping) else {}
+        fmt = request.get("format")
+        kind = self._t.get(fmt, "") if isinstance(fmt, str) else ""
+        try:
+            title = self._title.value
+            screen = request.get("screen")
+            typed = screen.get(field_id(self.draft_key, "title")) if isinstance(screen, Mapping) else None
+            if isinstance(typed, str) and len(typed) <= MAX_FIELD_CHARS:
+                title = typed
+            plan = build_plan(self._drafts, title, lang=self._lang, today=self._today)
+            name, mime, content = export_plan(plan, fmt)  # a ValueError for a format it does not know
+        except Exception:  # noqa: BLE001 - the learner gets a sentence, the log the traceback
+            log.exception("the plan's %r download could not be built", fmt)
+            message = text("plan.download.failed", self._lang, format=kind)
+            return {"ok": False, "message": " ".join(message.split())}, []
+        if len(content) > MAX_DOWNLOAD_BYTES:
+            size = f"{len(content) / 1024 / 1024:.1f}"
+            return {"ok": False, "message": text("plan.download.too_large", self._lang, size=size)}, []
+        return {"ok": True, "name": name, "mime": mime}, [content]
