@@ -376,6 +376,78 @@ class PrecompressedStaticTest(tornado.testing.AsyncHTTPTestCase):
     def test_missing_file_is_404(self):
         assert self.get("nope.js", **{"Accept-Encoding": "gzip"}).code == 404
 
+    # ----------------------------------------------------------- prepared responses
+
+    def test_a_second_fetch_is_the_prepared_response_with_the_same_headers(self):
+        static.PREPARED.clear()
+        first = self.get(HASHED_NAME, **{"Accept-Encoding": "gzip"})
+        assert static.PREPARED.hits == 0
+        second = self.get(HASHED_NAME, **{"Accept-Encoding": "gzip"})
+        assert static.PREPARED.hits == 1
+        assert second.code == 200 and second.body == first.body
+        assert gzip.decompress(second.body) == (self.folder / HASHED_NAME).read_bytes()
+        per_response = {"Date"}
+        assert {k: v for k, v in first.headers.get_all() if k not in per_response} == \
+            {k: v for k, v in second.headers.get_all() if k not in per_response}
+
+    def test_prepared_responses_skip_the_path_checks(self):
+        static.PREPARED.clear()
+        self.get("style.css", **{"Accept-Encoding": "gzip"})
+        checks = []
+        original = tornado.web.StaticFileHandler.validate_absolute_path
+
+        def counting(handler, root, absolute_path):
+            checks.append(absolute_path)
+            return original(handler, root, absolute_path)
+
+        tornado.web.StaticFileHandler.validate_absolute_path = counting
+        try:
+            again = self.get("style.css", **{"Accept-Encoding": "gzip"})
+            assert again.code == 200 and checks == []
+            self.get("style.css", **{"Accept-Encoding": "gzip", "If-None-Match": again.headers["Etag"]})
+            assert len(checks) == 1  # a conditional request goes through the handler (and gets its 304)
+        finally:
+            tornado.web.StaticFileHandler.validate_absolute_path = original
+
+    def test_only_whole_gzip_gets_are_prepared(self):
+        static.PREPARED.clear()
+        self.get("app.js", Range="bytes=0-99", **{"Accept-Encoding": "gzip"})
+        self.get("app.js", method="HEAD", **{"Accept-Encoding": "gzip"})
+        self.get("app.js")
+        self.get("logo.png", **{"Accept-Encoding": "gzip"})
+        self.get("nope.js", **{"Accept-Encoding": "gzip"})
+        for _ in range(2):
+            self.get("logo.png", **{"Accept-Encoding": "gzip"})
+            plain = self.get("app.js")
+            assert "Content-Encoding" not in plain.headers and plain.body == PLAIN_JS
+            part = self.get("app.js", Range="bytes=0-99", **{"Accept-Encoding": "gzip"})
+            assert part.code == 206 and part.body == PLAIN_JS[:100]
+        assert static.PREPARED.hits == 0
+
+    def test_a_prepared_file_deleted_or_edited_is_decided_again(self):
+        static.PREPARED.clear()
+        self.get("style.css", **{"Accept-Encoding": "gzip"})
+        self.get("style.css", **{"Accept-Encoding": "gzip"})
+        assert static.PREPARED.hits == 1
+        stat = (self.folder / "style.css").stat()
+        write(self.folder / "style.css", script(20_000, "edited"), mtime=stat.st_mtime + 10)
+        edited = self.get("style.css", **{"Accept-Encoding": "gzip"})
+        assert gzip.decompress(edited.body) == script(20_000, "edited")
+        (self.folder / "style.css").unlink()
+        assert self.get("style.css", **{"Accept-Encoding": "gzip"}).code == 404
+
+    def test_a_prepared_versioned_url_expires_from_the_time_it_is_sent(self):
+        static.PREPARED.clear()
+        from email.utils import parsedate_to_datetime
+
+        for _ in range(2):
+            resp = self.get("app.js?v=3f2a", **{"Accept-Encoding": "gzip"})
+            assert resp.headers["Cache-Control"] == IMMUTABLE
+            if "Expires" in resp.headers:
+                sent = parsedate_to_datetime(resp.headers["Date"])
+                assert parsedate_to_datetime(resp.headers["Expires"]) > sent
+        assert static.PREPARED.hits == 1
+
 
 # --------------------------------------------------------------------------- the real server
 

@@ -16,11 +16,13 @@ connection downloads them once, not on every visit.
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import gzip
 import os
 import re
 import threading
+from typing import NamedTuple
 
 import tornado.web
 from tornado.web import GZipContentEncoding
@@ -99,6 +101,12 @@ class GzipCache:
                 self._size += len(body)
         return body
 
+    def peek(self, path: str, stamp: tuple[int, int]) -> bytes | None:
+        """The kept gzip bytes of ``path`` if they were made from the file as ``stamp`` describes it."""
+        with self._lock:
+            entry = self._entries.get(path)
+        return entry[1] if entry and entry[0] == stamp else None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -144,15 +152,110 @@ class _instance_or_class:
         return functools.partial(self.func, obj, cls)
 
 
+class PreparedResponse(NamedTuple):
+    """A static file's gzip response as it was sent, to send again without the file checks."""
+
+    absolute_path: str
+    stamp: tuple[int, int]
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    expires_in: float | None
+
+
+class PreparedResponses:
+    """Answered gzip responses by URL path, valid while their file keeps its size and time.
+
+    Each of a room's learners fetches the same ~95 scripts. The first answer to
+    a URL goes through StaticFileHandler (path resolution with ``realpath``,
+    root checks, modification time, MIME type, ETag, cache headers); later ones
+    are the same bytes and headers, so they are sent from here after one
+    ``stat`` that confirms the file has not changed. Only what the first answer
+    proved safe is kept: a 200 of the whole file, gzipped, to a GET.
+    """
+
+    def __init__(self, max_entries: int = 4096):
+        self.max_entries = max_entries
+        self._entries: dict[tuple[str, bool], PreparedResponse] = {}
+        self.hits = 0
+
+    @staticmethod
+    def stamp(path: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return (st.st_size, st.st_mtime_ns)
+
+    def get(self, key: tuple[str, bool]) -> PreparedResponse | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if self.stamp(entry.absolute_path) != entry.stamp:
+            self._entries.pop(key, None)  # edited or gone: StaticFileHandler decides again
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: tuple[str, bool], entry: PreparedResponse) -> None:
+        if len(self._entries) >= self.max_entries and key not in self._entries:
+            return
+        self._entries[key] = entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.hits = 0
+
+
+#: One table for the whole server, keyed by URL path (and whether it had ``?v=``).
+PREPARED = PreparedResponses()
+#: Headers written anew for each response (by Tornado, or from the time of sending).
+_PER_RESPONSE = {"Date", "Server", "Content-Length", "Expires"}
+
+
 class PrecompressedMixin:
     """For ``tornado.web.StaticFileHandler`` subclasses: serve cached gzip bytes.
 
     Works through StaticFileHandler's own hooks (headers, size, content), so its
     path checks, ``304 Not Modified`` and HEAD handling stay as they are. Range
-    requests get the plain file, since ranges refer to its bytes.
+    requests get the plain file, since ranges refer to its bytes. A URL already
+    answered that way is answered again from :data:`PREPARED`, unless the
+    request is conditional, a range, a HEAD, or refuses gzip.
     """
 
     _gzip_body: bytes | None = None
+
+    def _prepared_key(self) -> tuple[str, bool] | None:
+        headers = self.request.headers
+        if (self.request.method != "GET" or headers.get("Range") or headers.get("If-None-Match")
+                or headers.get("If-Modified-Since") or not accepts_gzip(headers.get("Accept-Encoding"))):
+            return None
+        return (self.request.path, "v" in self.request.arguments)
+
+    async def get(self, path: str, include_body: bool = True) -> None:
+        key = self._prepared_key() if include_body else None
+        prepared = PREPARED.get(key) if key else None
+        if prepared is not None:
+            for name, value in prepared.headers:
+                self.set_header(name, value)
+            if prepared.expires_in is not None:
+                self.set_header("Expires", datetime.datetime.now(datetime.timezone.utc)
+                                + datetime.timedelta(seconds=prepared.expires_in))
+            self.write(prepared.body)
+            return
+        await super().get(path, include_body)
+        if key and self._gzip_body is not None and self.get_status() == 200:
+            stamp = PREPARED.stamp(self.absolute_path)
+            if stamp is not None and stamp[0] and self._gzip_body is CACHE.peek(self.absolute_path, stamp):
+                # Tornado's gzip transform adds "Vary" to every response it passes: not twice.
+                added = {"Vary"} if any(isinstance(t, GZipContentEncoding) for t in self._transforms) else set()
+                expires_in = None
+                if "Expires" in self._headers:
+                    expires_in = float(self.get_cache_time(self.path, self.modified, self.get_content_type()))
+                PREPARED.put(key, PreparedResponse(
+                    self.absolute_path, stamp,
+                    tuple((k, v) for k, v in self._headers.get_all() if k not in _PER_RESPONSE | added),
+                    self._gzip_body, expires_in,
+                ))
 
     def _wants_gzip(self) -> bool:
         headers = self.request.headers
