@@ -173,9 +173,10 @@ def test_rendered_html_links_nothing_on_another_host(server, notebook):
 
 
 def test_error_page_links_nothing_on_another_host(server):
-    """Voila's error pages (a mistyped module link) use base/page.html's CDN link otherwise."""
+    """The error page of a mistyped module link (Voila's base/page.html linked a CDN; the course's own now)."""
     status, _, body = http_get(server.port, "/voila/render/no-such-module.ipynb")
     assert status == 404
     html = body.decode("utf-8", "replace")
-    assert "404" in html and "theme-light.css" in html
+    # The course's error page (server/error_pages.py), styled by the inlined course stylesheet.
+    assert "404" in html and 'id="al-course-stylesheet"' in html
     assert outside_urls(html, server.port) == []

@@ -55,6 +55,7 @@ from advocacy_lab.server.hosts import HostAllowlist, install_host_check
 from advocacy_lab.server.activity import lean_activity, write_only_written_records
 from advocacy_lab.server.caps import CappedPageMixin, capped_kernels, check_caps, default_max_kernels
 from advocacy_lab.server.compiled_templates import share_compiled_templates
+from advocacy_lab.server.error_pages import LearnerErrorPages, NotFoundPage, with_learner_error_pages
 from advocacy_lab.server.iopub import PageIopubConnection
 from advocacy_lab.server.pool import paced_pools
 from advocacy_lab.server.routes import (
@@ -86,7 +87,7 @@ def is_plain_relative_path(path: str | None) -> bool:
     return all(part and not part.startswith(".") for part in path.split("/"))
 
 
-class SafeRenderHandler(CappedPageMixin, TornadoVoilaHandler):
+class SafeRenderHandler(LearnerErrorPages, CappedPageMixin, TornadoVoilaHandler):
     """``/voila/render/<path>``: notebooks inside the served folder, nothing else.
 
     Each page load is admitted under the kernel caps first, or answered 503
@@ -100,7 +101,12 @@ class SafeRenderHandler(CappedPageMixin, TornadoVoilaHandler):
     cookie to ``/voila/api/shutdown/<kernel>`` when it is closed, but standalone
     Voila never sets the cookie, so the request fails with 403 and the kernel
     lives on until culled (voila-dashboards/voila#1458).
+
+    Its errors are the course's pages in the learner's language (error_pages.py);
+    a 5xx here is a lesson whose kernel did not start.
     """
+
+    lesson_page = True
 
     async def get(self, path=None):
         if not is_plain_relative_path(path) or not path.lower().endswith(".ipynb"):
@@ -109,7 +115,7 @@ class SafeRenderHandler(CappedPageMixin, TornadoVoilaHandler):
         return await super().get(path)
 
 
-class SafeTemplateStaticFileHandler(PrecompressedMixin, TemplateStaticFileHandler):
+class SafeTemplateStaticFileHandler(LearnerErrorPages, PrecompressedMixin, TemplateStaticFileHandler):
     """Template assets; a malformed or '..' path is a 404 (Voila's handler answers 500)."""
 
     def parse_url_path(self, path):
@@ -285,6 +291,8 @@ class AdvocacyVoila(Voila):
             settings = super().init_settings()
         install_refusal_log_filter(self.log)
         settings["log_function"] = self._log_request
+        # Addresses no route matches: the course's 404 page, not Tornado's bare English one.
+        settings["default_handler_class"] = NotFoundPage
         # The fix for compression (see the module docstring): the settings must
         # be there when tornado.web.Application is constructed.
         settings.update(self.tornado_settings)
@@ -313,7 +321,8 @@ class AdvocacyVoila(Voila):
                 spec = (pattern, tornado.web.RedirectHandler, {"url": self.landing_url()})
             elif spec[1] in REPLACED_HANDLERS:
                 spec = (pattern, REPLACED_HANDLERS[spec[1]], *spec[2:])
-            handlers.append(spec)
+            # Errors a browser shows as a page are the course's, in the learner's language.
+            handlers.append((spec[0], with_learner_error_pages(spec[1]), *spec[2:]))
         return handlers
 
 

@@ -16,7 +16,7 @@ page left 52 kernels and 3.5 GB, and a few hundred exhaust the machine. So:
   by default) only meet the total cap;
 * above a cap, the page load is answered **503** with a short page in the
   learner's language ("the room is full, try again in a minute",
-  ``Retry-After``), and no kernel is started;
+  ``Retry-After``; the page is error_pages.py's), and no kernel is started;
 * **pages that never connect**: a page load that never opens its kernel's
   websocket (a GET flood, a crawler, a tab closed while loading) gives its kernel
   back after ``unconnected_timeout`` seconds instead of the idle cull's 300.
@@ -32,14 +32,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import html
 import ipaddress
 import logging
 from dataclasses import dataclass
 
 from tornado.ioloop import IOLoop, PeriodicCallback
 
-from advocacy_lab.core.catalogue import REFERENCE, languages, text
+from advocacy_lab.server.error_pages import (  # noqa: F401  (preferred_language: re-exported)
+    answer_with_page,
+    preferred_language,
+    request_language,
+    room_full_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -292,42 +296,7 @@ def capped_kernels(**settings):
 
 
 # -- the page ---------------------------------------------------------------------------------
-
-
-def preferred_language(accept_language: str | None) -> str:
-    """The catalogue language the browser prefers most (``Accept-Language``), else English."""
-    best, best_q = REFERENCE, 0.0
-    available = languages()
-    for position, item in enumerate((accept_language or "").split(",")):
-        tag, _, params = item.strip().partition(";")
-        primary = tag.strip().lower().split("-", 1)[0]
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        # Earlier entries win ties, as browsers list them in order of preference.
-        if primary in available and q > best_q:
-            best, best_q = primary, q
-    return best
-
-
-def room_full_page(lang: str) -> str:
-    """The 503 page: plain HTML, no script, nothing fetched from anywhere."""
-    title = html.escape(text("server.full.title", lang))
-    parts = [html.escape(text(key, lang)) for key in ("server.full.body", "server.full.trainer")]
-    retry = html.escape(text("server.full.retry", lang))
-    return (
-        f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
-        f"<p>{parts[0]}</p>\n<p>{parts[1]}</p>\n"
-        # An empty href is this same address: reloading needs no script.
-        f'<p><a href="">{retry}</a></p>\n</main>\n</body>\n</html>\n'
-    )
+# The page itself, and the language it is in, are error_pages.py's (the server's own pages share them).
 
 
 class CappedPageMixin:
@@ -356,14 +325,9 @@ class CappedPageMixin:
             manager.page_done(load)
 
     def _answer_room_full(self) -> None:
-        lang = preferred_language(self.request.headers.get("Accept-Language"))
-        self.clear_header("Pragma")
-        self.set_status(503)
+        lang = request_language(self.request)
         self.set_header("Retry-After", str(RETRY_AFTER))
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.set_header("Content-Language", lang)
-        self.set_header("Cache-Control", "no-store")
-        self.finish(room_full_page(lang))
+        answer_with_page(self, 503, room_full_page(lang), lang)
 
 
 __all__ = [

@@ -17,10 +17,11 @@ Allowed:
   again when an unknown address arrives: the laptop may get a new address
   from the room's router during the session), and every ``--hostname``.
 
-Anything else gets 403 and one log line, on every route: the check is the
-first rule of Tornado's router (:func:`install_host_check`), ahead of the
-notebook pages, static files, the kernel websocket, the shutdown beacon and
-the redirect at ``/``, which a per-handler check would not all cover.
+Anything else gets 403 (a short page in the learner's language, error_pages.py)
+and one log line, on every route: the check is the first rule of Tornado's
+router (:func:`install_host_check`), ahead of the notebook pages, static
+files, the kernel websocket, the shutdown beacon and the redirect at ``/``,
+which a per-handler check would not all cover.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ import tornado.web
 from tornado.routing import Matcher, Rule
 
 from advocacy_lab.core.catalogue import text
+from advocacy_lab.server.error_pages import answer_with_page, refused_host_page, request_language
 
 log = logging.getLogger("advocacy_lab.server.hosts")
 
@@ -163,10 +165,10 @@ class RefusedHostHandler(tornado.web.RequestHandler):
             path=_printable(request.path),
             ip=_printable(request.remote_ip, 45),
         ))
-        self.set_status(403)
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(text("serve.host_refused_page") + "\n")
+        # A page in the learner's language (error_pages.py): a participant who typed a wrong
+        # name reads it on a phone; a rebound page's script reads no more than before.
+        lang = request_language(request)
+        answer_with_page(self, 403, refused_host_page(lang), lang)
 
 
 class UnknownHost(Matcher):

@@ -1,0 +1,64 @@
+"""The server's own pages in Chromium: a mistyped address in Vietnamese on a phone, and the
+language a learner chose on a course page carried to the server's pages (server/error_pages.py).
+"""
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from advocacy_lab.core.catalogue import text
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+MISSING = "/voila/render/no-such-module.ipynb"
+
+
+def serious_axe_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']})" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def test_a_404_in_vietnamese_fits_a_phone_and_passes_axe(browser, server_url):
+    # A Vietnamese phone: its browser asks for Vietnamese (Accept-Language from the locale).
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    try:
+        page = context.new_page()
+        response = page.goto(server_url + MISSING)
+        assert response.status == 404
+        assert page.locator("html").get_attribute("lang") == "vi"
+        assert page.locator("h1").inner_text() == text("server.not_found.title", "vi")
+        assert page.title().startswith(text("server.not_found.title", "vi"))
+        # The course's look: its font stack and its link colour, not the browser's defaults.
+        assert "system-ui" in page.evaluate("getComputedStyle(document.body).fontFamily")
+        link = page.get_by_role("link", name=text("server.page.home", "vi"))
+        assert link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
+        assert link.evaluate("a => getComputedStyle(a).color") == "rgb(11, 87, 164)"  # --al-link
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page is {overflow}px wider than a 390px phone"
+        assert serious_axe_violations(page) == []
+        # The link leads to the course's start, still in Vietnamese.
+        link.click()
+        page.wait_for_url("**/voila/render/00-start-here.ipynb?lang=vi", wait_until="domcontentloaded", timeout=90_000)
+    finally:
+        context.close()
+
+
+def test_the_language_chosen_on_a_course_page_reaches_the_servers_pages(browser, server_url):
+    # The browser asks for Vietnamese; the learner picks on the course's pages, and that wins.
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    try:
+        page = context.new_page()
+        page.goto(server_url + "/voila/render/00-start-here.ipynb?lang=en", wait_until="domcontentloaded",
+                  timeout=90_000)
+        page.goto(server_url + MISSING)
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.locator("h1").inner_text() == text("server.not_found.title", "en")
+        page.goto(server_url + "/voila/render/00-start-here.ipynb?lang=vi", wait_until="domcontentloaded",
+                  timeout=90_000)
+        page.goto(server_url + "/no-such-page")
+        assert page.locator("html").get_attribute("lang") == "vi"
+        assert page.locator("h1").inner_text() == text("server.not_found.title", "vi")
+    finally:
+        context.close()
