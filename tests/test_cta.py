@@ -103,6 +103,42 @@ POSTS = [
     ("Farmers who join us every year know how much the river has changed.", False, ""),
     ("Thank you to all who join us every week.", False, ""),
     ("Donations help us keep testing the wells in Kampot.", False, ""),
+    # --- asks with no action word (the ask is implied) -------------------------------
+    ("Every signature counts.", True, "Every signature counts"),
+    ("Your signature can stop the mine.", True, "Your signature can"),
+    ("Mỗi chữ ký đều có ý nghĩa.", True, "Mỗi chữ ký đều"),
+    ("Hơn 2.000 người đã ký. Mỗi chữ ký đều có ý nghĩa!", True, "Mỗi chữ ký đều"),
+    ("Chữ ký của bạn có thể giữ lại cánh rừng đầu nguồn.", True, "Chữ ký của bạn có thể"),
+    ("Every signature counted: the commission verified all 3,000 names.", False, ""),
+    ("Mỗi chữ ký đã được kiểm tra kỹ.", False, ""),
+    # --- someone else's order, quoted, is not the post's own ask ------------------------
+    ("Our MP said: call me anytime.", False, ""),
+    ('The company told villagers: "sign the land deal or lose everything."', False, ""),
+    ("“Please trust us,” the company said after the spill.", False, ""),
+    ('Ông chủ tịch xã nói: "Ký đi rồi tính."', False, ""),
+    ("Giám đốc công ty tuyên bố: hãy tin chúng tôi, nước sông vẫn sạch.", False, ""),
+    ("Người dân được dặn «đừng nói với báo chí».", False, ""),
+    # ... while the post's own ask beside a quotation still counts.
+    ("The minister said: “we will listen.” Sign the petition so she does.", True, "Sign"),
+    ('Ông chủ tịch xã nói: "Chúng tôi sẽ xem xét." Hãy ký kiến nghị để ông giữ lời!', True, "Hãy"),
+    ("Sign the petition “Save Son Tra” today.", True, "Sign"),
+    ("Let’s sign for the river: “Save Son Tra” needs 5,000 names.", True, "Let’s"),
+    # --- Vietnamese typed without its marks -------------------------------------------
+    ("hay ky kien nghi ngay hom nay", True, "hay"),
+    ("Cac ban oi, ky kien nghi giu rung nhe!", True, "ky kien nghi giu rung nhe"),
+    ("Mong cac ban danh hai phut ky ten vao kien nghi.", True, "Mong"),
+    ("Chia se bai nay giup minh voi!", True, "Chia se"),
+    ("Ky ten ung ho nhe!", True, "Ky ten ung ho nhe"),
+    ("Moi chu ky deu co y nghia.", True, "Moi chu ky deu"),
+    ("Hon 2.000 nguoi da ky kien nghi.", False, ""),
+    ("Cam on cac ban da chia se!", False, ""),
+    ("Ky hop thu 8 cua Quoc hoi bat dau hom nay.", False, ""),  # kỳ họp, not ký
+    ("Tai xa Phu My, nuoc gieng da nhiem asen.", False, ""),  # tại, not tải
+    ("Phim tai lieu ve rung Son Tra rat hay.", False, ""),  # hay: good, not hãy
+    ("Moi nguoi da ky kien nghi, con ban?", False, ""),  # mọi, not mời
+    ("Chung toi cung ky kien nghi hom nay.", False, ""),  # cũng, not cùng
+    ("Viet Nam mat them 300 ha rung nam nay.", False, ""),  # Việt, not viết
+    ("Hay fields along the river flooded again.", False, ""),  # English: not read as Vietnamese
 ]
 
 
@@ -147,6 +183,20 @@ def test_diacritics_are_kept():
     # "ký" (sign) is a verb; "ky" without its tone mark is not read as one.
     assert find_cta("Ký ngay.") == (0, 2)
     assert find_cta("Ky ngay.") is None
+
+
+def test_a_text_with_marks_is_never_read_as_typed_without_them():
+    assert find_cta("hay ky kien nghi ngay hom nay") == (0, 3)
+    # One marked letter: the post is written with marks, and "hay ky" stays unread.
+    assert find_cta("hay ky kien nghi ngay hom nay ở xã") is None
+    # Two words of Vietnamese typed without marks are needed to read a text that way.
+    assert find_cta("hay ky ngay") is None
+
+
+def test_quotations_end_at_their_line_and_an_unclosed_one_quotes_nothing():
+    assert find_cta('Dân làng nói "mỏ đá phải dừng.\nHãy ký kiến nghị!') is not None
+    assert find_cta('He wrote "stop.\nSign the petition today.') is not None
+    assert find_cta("“Sign here” they told us.") is None
 
 
 def test_a_link_or_hashtag_is_not_an_ask_and_its_question_mark_does_not_end_a_sentence():

@@ -26,6 +26,9 @@ How a text is read (the word lists are data, one block per language):
      here", "Today, write…", "Các bạn ơi, ký…", "…, ký ngay!"), or any action verb in a sentence
      that ends with a casual particle ("… nhé!", "… nha", "… đi!").
 3. Veto a candidate when
+   - it stands in someone else's words: between quotation marks closed on the
+     same line (“…”, «…», "…", ‘…’), or after a reporting word and a colon ("Our
+     MP said: call me anytime.", "Ông chủ tịch xã nói: …") to the sentence's end;
    - its sentence is a question ("?" or "bạn có biết…", "did you know…"), unless
      the candidate is a request question: "Bạn có thể ký kiến nghị không?" and
      "Will you share this?" are asks (decided: a request phrased as a question is
@@ -38,23 +41,42 @@ How a text is read (the word lists are data, one block per language):
      prices"), a copula soon after shows it is a subject ("Bảo vệ rừng là…"), or
      a phrase list says it is not an ask ("xin chào", "cùng với").
 
+Asks with no action word ("Every signature counts.", "Mỗi chữ ký đều có ý
+nghĩa.", "Your signature can stop the mine.") are ask phrases in the lists.
+
+A text with no marked letter and two different words of Vietnamese typed
+without marks ("kien", "nguoi", …) that has no ask is read a second time with
+every list stripped of its marks ("hay ky kien nghi ngay hom nay"). Stripped,
+some words spell others ("ky": ký or kỳ, "tai": tải or tại, "hay": hãy or
+"or"), so there an imperative particle needs an action verb right after it, an
+ambiguous verb is an ask only after a lead-in or in a sentence that ends
+casually ("Cac ban oi, ky kien nghi nhe!"), and ambiguous markers ("moi",
+"cung") are not read ("toneless_ambiguous" in the data).
+
 The first candidate that survives is the call to action. Every pattern is
 compiled once; positions are found in one pass each and looked up by bisection,
 so a 100,000-character text takes a fixed number of linear scans.
 
 Known limits (tried, not handled):
-- asks with no verb or marker: "Link kiến nghị ở bình luận đầu tiên.", "Every
-  signature counts.", "Your signature can stop the mine.";
+- asks with no verb or marker beyond the listed phrases: "Link kiến nghị ở
+  bình luận đầu tiên.", "5,000 names by Friday and the mine stops.";
 - invitations without an action verb: "Hẹn gặp các bạn ở buổi đối thoại nhé!";
 - a verb after a comma with no lead-in, introducer or urgency word: "Tomorrow at
   9, join us at the hearing.";
-- Vietnamese typed without tone marks ("Ky ten ung ho nhe!") is not read, by design;
+- Vietnamese typed without marks: a plain imperative with an ambiguous verb at
+  the very start ("Ky kien nghi giu rung." is not read: "Ky hop…" would be),
+  a text that mixes marked and unmarked words (read with its marks only), and
+  words the lists do not have in that spelling;
+- the post's own slogan in quotation marks is taken for someone else's words:
+  'Our message to the council: "Publish the budget now."' (decided: an order
+  in quotation marks is not the post's own ask);
 - demands addressed to an authority rather than the reader are not asks, by
   design: "Chúng tôi đề nghị UBND tỉnh thu hồi giấy phép…";
-- taken for asks although they are not: a quoted order ("Our MP said: call me
-  anytime."), a verb opening a participle clause ("Đọc xong bài này, bạn sẽ
-  hiểu…"), and questions that fit a request template ("Can you see the
-  problem?", "Bạn có thể ký kiến nghị ở đâu?").
+- taken for asks although they are not: a quoted order with no quotation
+  marks or reporting word before it ("Call me anytime, our MP says."), a verb
+  opening a participle clause ("Đọc xong bài này, bạn sẽ hiểu…"), and
+  questions that fit a request template ("Can you see the problem?", "Bạn có
+  thể ký kiến nghị ở đâu?").
 """
 from __future__ import annotations
 
@@ -72,6 +94,7 @@ LIST_KEYS = (
     "addressees", "subjects", "lead_ins", "urgency_words", "clause_introducers", "casual_endings",
     "request_questions", "question_openers", "report_markers", "report_endings",
     "thanks_markers", "not_after_verb", "copulas", "not_asks",
+    "reported_speech", "toneless_markers", "toneless_ambiguous",
 )
 # Spaces between the words of a phrase: never a line break, which ends a sentence.
 _SPACE = r"[^\S\n]+"
@@ -171,7 +194,11 @@ def _alternation(entries, verb: str = "", addressee: str = "") -> str:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Every language's lists merged and compiled (a post may mix languages)."""
+    """Every language's lists merged and compiled (a post may mix languages).
+
+    ``toneless``: this is the reading of a text typed without its marks
+    (``without_marks``); ``toneless_twin``: that reading, for a lexicon of marked text.
+    """
 
     verb: re.Pattern
     particle: re.Pattern
@@ -194,6 +221,12 @@ class Lexicon:
     introducer: re.Pattern
     casual_end: re.Pattern
     report_end: re.Pattern
+    reported_speech: re.Pattern
+    toneless_marker: re.Pattern
+    ambiguous: re.Pattern
+    particle_verb: re.Pattern
+    toneless: bool = False
+    toneless_twin: "Lexicon | None" = None
 
 
 def _merged_lists(raw: dict) -> dict[str, list[str]]:
@@ -210,6 +243,35 @@ def _merged_lists(raw: dict) -> dict[str, list[str]]:
     return merged
 
 
+def without_marks(text: str) -> str:
+    """``text`` as typed without Vietnamese marks: "Hãy ký" -> "Hay ky", "đồng" -> "dong"."""
+    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
+
+
+# A marked letter: a text with one is not read as typed without marks.
+_MARKED_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
+
+
+def _toneless_data(raw: dict) -> dict:
+    """The lists of every language that has ``toneless_markers``, stripped of their marks,
+    without the ambiguous words (kept as action verbs only: ``Lexicon.ambiguous`` limits them)."""
+    out = {**raw, "languages": {}}
+    for lang, block in raw["languages"].items():
+        if not block.get("toneless_markers"):
+            out["languages"][lang] = block
+            continue
+        ambiguous = {without_marks(w).lower() for w in block["toneless_ambiguous"]}
+        stripped = {}
+        for key in LIST_KEYS:
+            entries = sorted({without_marks(e) for e in block[key]})
+            if key not in ("action_verbs", "toneless_ambiguous"):
+                entries = [e for e in entries if e.lower() not in ambiguous]
+            stripped[key] = entries
+        out["languages"][lang] = stripped
+    return out
+
+
 def load_data() -> dict:
     """The word lists as stored: source, date and one block per language."""
     path = resources.files("advocacy_lab").joinpath("data", DATA_FILE)
@@ -222,9 +284,10 @@ def lexicon() -> Lexicon:
     return compile_lexicon(load_data())
 
 
-def compile_lexicon(raw: dict) -> Lexicon:
+def compile_lexicon(raw: dict, *, toneless: bool = False) -> Lexicon:
     """Every language block of ``raw`` (the layout of data/calls_to_action.json)
-    merged and compiled; a language is added by adding its block."""
+    merged and compiled; a language is added by adding its block. With its
+    ``toneless_twin``, the reading of text typed without marks (``toneless``)."""
     lists = _merged_lists(raw)
     verb = _alternation(lists["action_verbs"])
     addressee = _alternation(lists["addressees"])
@@ -275,6 +338,14 @@ def compile_lexicon(raw: dict) -> Lexicon:
         introducer=rx(rf"\W*(?:{_alternation(lists['clause_introducers'])}){_END}"),
         casual_end=rx(rf"(?<!\w)(?:{_alternation(lists['casual_endings'])})\W*$"),
         report_end=rx(rf"(?<!\w)(?:{_alternation(lists['report_endings'])})\W*$"),
+        # "said:", "nói:": what follows is someone else's words.
+        reported_speech=rx(rf"{_START}(?:{_alternation(lists['reported_speech'])})[^\S\n]*:"),
+        toneless_marker=rx(words("toneless_markers")),
+        ambiguous=rx(rf"(?:{_alternation(lists['toneless_ambiguous'])}){_END}"),
+        # An action verb at once or within two words: "hay ky", "hay cung nhau ky".
+        particle_verb=rx(rf"(?:{_SPACE}[^\s.!?…,;:]+){{0,2}}?{_SPACE}(?:{verb}){_END}"),
+        toneless=toneless,
+        toneless_twin=None if toneless else compile_lexicon(_toneless_data(raw), toneless=True),
     )
 
 
@@ -303,8 +374,25 @@ class _Reading:
         self._casual: dict[int, bool] = {}
         self._report_end: dict[int, bool] = {}
         self._question: dict[int, bool] = {}
+        # Someone else's words: between quotation marks, or after "said:" to the sentence's end.
+        quoted = _quoted_spans(text)
+        for m in lex.reported_speech.finditer(text):
+            quoted.append((m.end(), self.sentence(m.end())[2]))
+        merged: list[list[int]] = []  # overlapping spans joined (a quotation after "said:")
+        for a, b in sorted(quoted):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.quoted_starts = [a for a, _ in merged]
+        self.quoted_ends = [b for _, b in merged]
 
     # --- where a position stands -------------------------------------------------
+
+    def in_quote(self, pos: int) -> bool:
+        """Whether ``pos`` is inside someone else's words (a quotation, a reported order)."""
+        i = bisect.bisect_right(self.quoted_starts, pos) - 1
+        return i >= 0 and pos < self.quoted_ends[i]
 
     def sentence(self, pos: int) -> tuple[int, int, int]:
         """(index, start, end) of the sentence holding ``pos``."""
@@ -398,6 +486,10 @@ class _Reading:
         start, end = match.span()
         if lex.not_ask.match(text, start):
             return False
+        if self.in_quote(start):
+            return False  # an order someone else gave is not the post's own ask
+        if lex.toneless and kind == "particle" and not lex.particle_verb.match(text, end):
+            return False  # typed without marks, "hay" is also "or" and "good": a verb must follow
         if kind == "request":
             return not self.vetoed(start)
         if self.is_question(start):
@@ -424,19 +516,40 @@ class _Reading:
         # but not the subject of "is" ("Bảo vệ rừng là trách nhiệm của…").
         if lex.copula_soon.match(text, end):
             return False
+        if lex.toneless and lex.ambiguous.fullmatch(text, start, end):
+            # "ky" is "ký" (sign) or "kỳ" (session): an ask only where an ask is plain.
+            _, sentence_start, _ = self.sentence(start)
+            lead = lex.lead_in_before.search(text, max(sentence_start, start - 40), start)
+            return self.ends_casually(start) or bool(lead and self.opens_clause(start, end=end))
         return self.opens_clause(start, end=end) or self.ends_casually(start)
 
 
-def find_cta(text: str, lex: Lexicon | None = None) -> tuple[int, int] | None:
-    """Span of the first call to action in ``text``, or None.
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each quotation closed on its own line: “…”, «…», „…“, "…", ‘…’.
 
-    ``text`` should be NFC-normalised (check_post does it) so precomposed and
-    decomposed Vietnamese letters behave alike; spans are offsets into ``text``.
-    ``lex`` defaults to the shipped word lists.
-    """
-    if not isinstance(text, str):
-        raise ValueError(f"find_cta needs text (a str), not {type(text).__name__}")
-    lex = lex or lexicon()
+    One pass over the quotation marks: an opening mark waits for its closing
+    one until the line ends (an unclosed one quotes nothing)."""
+    spans = []
+    opened_at, closer = -1, ""
+    for m in _QUOTE_MARK.finditer(text):
+        mark = m.group()
+        if mark == "\n":
+            opened_at, closer = -1, ""
+        elif closer and mark in closer:
+            spans.append((opened_at, m.end()))
+            opened_at, closer = -1, ""
+        elif not closer and mark in _QUOTE_CLOSER:
+            # (’ closes only: as an apostrophe, "let’s", it opens nothing.)
+            opened_at, closer = m.start(), _QUOTE_CLOSER[mark]
+    return spans
+
+
+#: Each opening quotation mark and the marks that close it.
+_QUOTE_CLOSER = {"“": "”", "«": "»", "„": "“”", '"': '"', "‘": "’", "「": "」"}
+_QUOTE_MARK = re.compile("[“”«»„\"‘’「」\n]")
+
+
+def _find(text: str, lex: Lexicon) -> tuple[int, int] | None:
     reading = _Reading(text, lex)
     candidates = []
     # At one position the more specific kind is judged first.
@@ -451,6 +564,37 @@ def find_cta(text: str, lex: Lexicon | None = None) -> tuple[int, int] | None:
         if reading.is_ask(kind, match):
             return match.span()
     return None
+
+
+def typed_without_marks(text: str, lex: Lexicon) -> bool:
+    """Whether ``text`` looks like a language typed without its marks: no marked
+    letter, and two different words of a ``toneless_markers`` list."""
+    if _MARKED_LETTER.search(text):
+        return False
+    found = set()
+    for m in lex.toneless_marker.finditer(text):
+        found.add(m.group().lower())
+        if len(found) >= 2:
+            return True
+    return False
+
+
+def find_cta(text: str, lex: Lexicon | None = None) -> tuple[int, int] | None:
+    """Span of the first call to action in ``text``, or None.
+
+    ``text`` should be NFC-normalised (check_post does it) so precomposed and
+    decomposed Vietnamese letters behave alike; spans are offsets into ``text``.
+    ``lex`` defaults to the shipped word lists. A text typed without marks
+    ("hay ky kien nghi") is read a second time with the lists stripped of theirs.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"find_cta needs text (a str), not {type(text).__name__}")
+    lex = lex or lexicon()
+    span = _find(text, lex)
+    twin = lex.toneless_twin
+    if span is None and twin is not None and typed_without_marks(text, twin):
+        span = _find(text, twin)
+    return span
 
 
 def has_cta(text: str) -> bool:
