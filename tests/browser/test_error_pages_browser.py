@@ -1,5 +1,6 @@
-"""The server's own pages in Chromium: a mistyped address in Vietnamese on a phone, and the
-language a learner chose on a course page carried to the server's pages (server/error_pages.py).
+"""The server's own pages in Chromium: a mistyped address in Vietnamese on a phone, the
+language a learner chose on a course page carried to the server's pages (server/error_pages.py),
+and Voilà's loading screen in the page's language (templates/advocacy/index.html.j2).
 """
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from advocacy_lab.core.catalogue import text
+from advocacy_lab.server.lesson_page import page_titles
 
 pytestmark = pytest.mark.browser
 
@@ -60,5 +62,32 @@ def test_the_language_chosen_on_a_course_page_reaches_the_servers_pages(browser,
         page.goto(server_url + "/no-such-page")
         assert page.locator("html").get_attribute("lang") == "vi"
         assert page.locator("h1").inner_text() == text("server.not_found.title", "vi")
+    finally:
+        context.close()
+
+
+def test_the_loading_screen_shows_the_page_title_in_its_language_not_voilas_english(browser, server_url):
+    """What a phone on a slow link shows while Voilà's scripts arrive: held here by never answering voila.js."""
+    context = browser.new_context(viewport=PHONE)
+    held = []
+    try:
+        page = context.new_page()
+        page.route("**/voila/static/voila.js*", lambda route: held.append(route))  # never answered
+        # The script tag of voila.js blocks the parser: the page never reaches DOMContentLoaded.
+        page.goto(server_url + "/voila/render/04-campaign-message.ipynb?lang=vi", wait_until="commit",
+                  timeout=90_000)
+        # Every cell has been executed on the server: the bar fills as the page arrives.
+        page.wait_for_function(
+            "() => { const b = document.querySelector('#loading progress.al-loading-progress');"
+            " return b !== null && b.max > 1 && b.value === b.max; }", timeout=90_000)
+        loading = page.locator("#loading")
+        title = page_titles("04-campaign-message.ipynb")["vi"]  # "4 · Xây dựng thông điệp chiến dịch · …"
+        assert page.evaluate("document.title") == title
+        assert page.locator("#loading_text").inner_text() == title
+        shown = loading.inner_text()
+        assert "Running" not in shown and "Executing" not in shown and "Reading" not in shown
+        bar = loading.locator("progress.al-loading-progress")
+        assert bar.get_attribute("aria-label") == title
+        assert loading.locator("svg").get_attribute("aria-hidden") == "true"
     finally:
         context.close()

@@ -178,11 +178,8 @@ class LearnerErrorPages:
             page = error_page(status_code, lang, base_url, lesson=self.lesson_page)
         except Exception:  # never a traceback for a learner: the plainest page instead
             log.exception("Could not build the error page for %s", status_code)
-            lang, page = REFERENCE, ""
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.set_header("Content-Language", lang)
-        self.set_header("Cache-Control", "no-store")
-        self.finish(page or f"{status_code}\n")
+            lang, page = REFERENCE, f"{status_code}\n"
+        answer_with_page(self, status_code, page, lang)
 
 
 def with_learner_error_pages(cls: type) -> type:
