@@ -140,7 +140,10 @@ def test_message_builder_shows_and_copies_the_post_without_bidi_controls():
     results = builder.check()
     assert all("text.bidi_controls" in fb.rule_ids for fb in results.values())
     html = builder._feedback_html.value
-    assert 'class="al-preview"' in html and "al-copy-ready" in html and "<textarea readonly" in html
+    assert "al-copy-ready" in html and "<textarea readonly" in html
+    # What shows before "more" on Instagram: the marked post's unmarked start, without the override.
+    assert 'class="al-mark al-mark-preview"' in html
+    assert f'<div class="al-marked-text">{UNSPOOFED}' in html
     assert not ANY_BIDI.search(_html_of(builder))
     assert UNSPOOFED in html
 

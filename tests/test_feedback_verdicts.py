@@ -6,7 +6,9 @@
 - the part of the post that does not fit, or does not show before "more", is
   marked in an escaped preview, cut where the platform's own counting cuts;
 - each platform's fixes agree with each other and speak of that platform;
-- every rule's message and fix is in the catalogue, in every language.
+- every rule's message and fix is in the catalogue, in every language;
+- rule ids and raw measures only in a folded "For trainers" detail;
+- the look is the stylesheet's, by class (no inline style).
 """
 from __future__ import annotations
 
@@ -18,16 +20,19 @@ import pytest
 
 from advocacy_lab.checks import PLATFORMS, RULES, check_post, weighted_length
 from advocacy_lab.core import catalogue, rules as rules_module
-from advocacy_lab.core.feedback import Feedback, Finding, Verdict
+from advocacy_lab.core.feedback import SEVERITIES as SEVERITY_NAMES, Feedback, Finding, Verdict
 from advocacy_lab.core.readability import reading_scale
 from advocacy_lab.core.rules import Rule
 from advocacy_lab.ui.feedback_view import (
     MARKED_PART_CHARS,
+    TRAINER_METRICS,
     render_feedback,
+    render_for_trainers,
     render_marked_post,
     render_reading,
     render_status,
 )
+from stylesheet_support import declarations
 
 LANGS = catalogue.languages()
 READY = "Sign the petition to protect the Mekong Delta: https://example.org/p?utm_source=x&utm_medium=social&utm_campaign=mekong"
@@ -46,19 +51,25 @@ LONG_VIETNAMESE = (
 
 class _Visible(HTMLParser):
     """The text a sighted learner sees: no attributes, no screen-reader-only spans,
-    with the text inside each <mark> collected by its class."""
+    nothing folded inside a closed <details> but its <summary> (that goes to
+    ``folded``), with the text inside each <mark> collected by its class."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
         self.spoken: list[str] = []  # screen-reader-only words
+        self.folded: list[str] = []  # inside a closed <details>, shown only when opened
         self.marks: dict[str, list[str]] = {}
         self._stack: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in ("br", "img", "input", "meta"):
             return
-        self._stack.append((tag, dict(attrs).get("class") or ""))
+        attrs = dict(attrs)
+        css = attrs.get("class") or ""
+        if tag == "details" and "open" not in attrs:
+            css += " closed-details"
+        self._stack.append((tag, css))
 
     def handle_endtag(self, tag):
         while self._stack:
@@ -69,6 +80,9 @@ class _Visible(HTMLParser):
         classes = " ".join(c for _, c in self._stack)
         if "al-sr-only" in classes:
             self.spoken.append(data)
+            return
+        if "closed-details" in classes and self._stack[-1][0] != "summary":
+            self.folded.append(data)
             return
         self.text.append(data)
         for _, css in self._stack:
@@ -142,9 +156,13 @@ def test_rendered_verdict_has_its_own_class_words_and_border(lang):
         assert f'data-verdict="{verdict.value}"' in html
         words = "".join(visible(html).text)
         assert catalogue.text(f"feedback.verdict_on.{verdict.value}", lang, name="X") in words
-        looks[verdict] = re.search(r"border:2px (\w+)", html).group(1)
-    # Not colour alone: each verdict also has its own border style (and words and icon).
-    assert len(set(looks.values())) == 3
+        assert "style=" not in html  # the look is the stylesheet's, by class
+        looks[verdict] = declarations(f".al-verdict-{css}")
+    # Not colour alone: each verdict also has its own border style (and words and icon) ...
+    assert len({look["border-style"] for look in looks.values()}) == 3
+    # ... and its own colour, from the sheet's variables.
+    assert len({look["color"] for look in looks.values()}) == 3
+    assert all(look["color"].startswith("var(--al-") for look in looks.values())
 
 
 def test_never_a_bare_ready_above_a_warning():
@@ -288,6 +306,73 @@ def test_the_marked_post_carries_no_bidi_control_and_keeps_offsets():
     assert not re.search("[\u202a-\u202e\u2066-\u2069]", html)
     over = "".join(visible(html).marks["al-mark-over"])
     assert over == post[fb.metrics["limit_cut"] :][:MARKED_PART_CHARS]
+
+
+# --- for trainers: rule ids and raw measures, folded away -------------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_trainers_get_the_rule_behind_each_finding_and_the_raw_measures_folded(lang):
+    post = HARD_ENGLISH + " " + "#water " * 40
+    fb = check_post(post, "x", lang=lang)
+    assert len(fb.findings) >= 3 and fb.metrics["reading_ease"] is not None
+    html = render_feedback(fb, platform_name="X", lang=lang, post=post)
+    (details,) = re.findall(r"<details[^>]*>", html)
+    assert 'class="al-trainers"' in details and "open" not in details  # folded: learners see the summary only
+    seen = visible(html)
+    assert catalogue.text("feedback.trainers.title", lang) in "".join(seen.text)
+    folded = "".join(seen.folded)
+    # Each finding's rule id, in the order the findings are shown (grouped by severity).
+    shown_order = re.findall(r'data-rule="([^"]+)"', html)
+    listed = re.findall(r'<code class="al-trainers-rule">([^<]+)</code>', html)
+    assert listed == shown_order and set(listed) == set(fb.rule_ids)
+    # The raw measures the learner is spared: the score itself, the lengths, the cut.
+    measures = dict(re.findall(r'data-metric="([a-z_]+)">([^<]*)<', html))
+    assert measures["reading_ease"] == str(fb.metrics["reading_ease"])
+    assert measures["length"] == str(fb.metrics["length"]) and measures["limit"] == "280"
+    assert measures["limit_cut"] == str(fb.metrics["limit_cut"])
+    assert set(measures) == {m for m in TRAINER_METRICS if m in fb.metrics}
+    assert str(fb.metrics["reading_ease"]) in folded and "readability.hard" in folded
+    # ... and none of it where the learner reads.
+    assert not any(rule.id in "".join(seen.text) for rule in RULES)
+
+
+def test_the_trainers_detail_escapes_what_it_lists():
+    hostile = '<img src=x onerror="alert(1)">'
+    fb = Feedback((Finding(hostile, "warning", "a warning"),), {"length": 3, "language": hostile, "platform": "x"})
+    html = render_for_trainers(fb)
+    assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert 'data-metric="language">&lt;img' in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_trainers_detail_says_when_no_rule_found_anything(lang):
+    fb = check_post(READY, "x", lang=lang)
+    assert not fb.findings
+    html = render_for_trainers(fb, lang=lang)
+    assert catalogue.text("feedback.trainers.no_rules", lang) in html
+    assert "al-trainers-rule" not in html
+
+
+# --- the look is the stylesheet's ------------------------------------------------------------
+
+def test_every_class_that_carries_the_feedback_s_look_has_its_rule_everywhere():
+    # Unscoped (no body[data-voila]): JupyterLab shows the same feedback (ui/course_style.py).
+    post = "Mỗi mùa khô nước mặn lấn sâu hơn 💧 " * 40 + "<b>Hãy ký kiến nghị</b> " * 60
+    html = render_feedback(check_post(post, "instagram", lang="vi"), platform_name="Instagram", lang="vi", post=post)
+    assert "style=" not in html
+    hidden = declarations(".al-sr-only")
+    assert hidden["position"] == "absolute" and hidden["width"] == "1px" and hidden["overflow"] == "hidden"
+    for kind in ("over", "preview"):
+        assert f"al-mark al-mark-{kind}" in html and f"al-mark-sample al-mark-sample-{kind}" in html
+        mark = declarations(f".al-mark-{kind}")
+        assert mark == declarations(f".al-mark-sample-{kind}")  # the legend shows the same mark
+        assert mark["background"].startswith("var(--al-") and mark["text-decoration-style"] in ("wavy", "dotted")
+    assert declarations(".al-mark-over")["text-decoration-style"] != declarations(".al-mark-preview")["text-decoration-style"]
+    assert declarations(".al-mark")["text-decoration-line"] == "underline"
+    assert declarations(".al-marked-text")["white-space"] == "pre-wrap"
+    assert declarations(".al-elided")["font-style"] == "italic"
+    for severity in SEVERITY_NAMES:
+        assert declarations(f".al-findings-{severity} > .al-findings-title")["color"].startswith("var(--al-")
 
 
 def test_a_cut_never_splits_a_letter_from_its_tone_mark():

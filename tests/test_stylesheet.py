@@ -11,6 +11,7 @@ import re
 import pytest
 
 from advocacy_lab.server.stylesheet import STYLESHEET, CourseStylesheet, compact, stylesheet_text
+from stylesheet_support import rules
 
 CSS = STYLESHEET.read_text(encoding="utf-8")
 
@@ -68,7 +69,21 @@ def test_it_stays_lean():
     # Phones on slow links: no web fonts, no imports, nothing fetched from another host.
     assert "@font-face" not in CSS and "@import" not in CSS
     assert not re.search(r"url\(", CSS)
-    assert len(CSS.encode("utf-8")) < 24_000
+    # What every page carries: the sheet without its comments (the comments are for us).
+    assert len(stylesheet_text().encode("utf-8")) < 20_000
+
+
+def test_important_only_where_ipywidgets_itself_uses_it():
+    # No inline style is left to beat (tests/test_no_inline_styles.py): only the focus
+    # ring, which ipywidgets removes from its inputs with !important, keeps one.
+    important = [
+        (selector, name)
+        for selector, declarations in rules()
+        for name, value in declarations.items()
+        if "!important" in value
+    ]
+    assert important and {name for _, name in important} <= {"outline", "outline-offset"}, important
+    assert all(":focus-visible" in selector for selector, _ in important), important
 
 
 def test_prose_and_fields_use_a_system_font_stack_that_renders_vietnamese():
@@ -98,6 +113,15 @@ def test_prose_and_fields_use_a_system_font_stack_that_renders_vietnamese():
         ("--al-primary", "--al-primary-soft", 4.5),  # a chosen quiz answer, a hovered button
         ("--al-ok", "--al-ok-soft", 4.5),
         ("--al-warn-text", "--al-warn-soft", 4.5),
+        ("--al-warn-text", "--al-bg", 4.5),  # a started module's badge
+        ("--al-ok", "--al-bg", 4.5),  # verdicts, the quiz, a finished module's badge
+        ("--al-warn", "--al-bg", 4.5),
+        ("--al-danger", "--al-bg", 4.5),
+        ("--al-muted", "--al-surface", 4.5),  # a planned module's title
+        ("--al-text", "--al-over-soft", 4.5),  # the marked parts of a post
+        ("--al-text", "--al-hidden-soft", 4.5),
+        ("--al-danger", "--al-over-soft", 3.0),  # their underlines (non-text contrast)
+        ("--al-hidden-line", "--al-hidden-soft", 3.0),
         ("--al-border", "--al-bg", 3.0),  # the edges of fields (non-text contrast)
         ("--al-focus", "--al-bg", 3.0),
     ],
@@ -133,3 +157,52 @@ def test_it_restyles_only_voila_pages_and_the_course_s_own_parts():
     # Course-part rules outside Voila stay on the course's own classes (the banner, kept texts).
     unscoped = [s for s in selectors if not s.startswith("body[data-voila]")]
     assert all(re.match(r"^(body)?\.al-", s) for s in unscoped), unscoped
+
+
+# --- the same sheet in JupyterLab ---------------------------------------------------------
+
+def test_outside_voila_the_course_widgets_bring_the_stylesheet(monkeypatch):
+    # JupyterLab has no page template: the sheet comes as one anywidget's _css, which
+    # anywidget puts in the page's head as soon as the model exists (ui/course_style.py).
+    from advocacy_lab.modules.campaign_message.link_builder import TrackingLinkBuilder
+    from advocacy_lab.modules.campaign_message.message_builder import MessageBuilder
+    from advocacy_lab.ui import course_style
+    from advocacy_lab.ui.course_map import CourseMap
+    from advocacy_lab.ui.navigation import ModuleNavigation
+    from advocacy_lab.ui.quiz import Quiz
+    from advocacy_lab.ui.stores import MemoryDraftStore
+
+    for name in ("SERVER_SOFTWARE", "VOILA_KERNEL_ID", "VOILA_PREHEAT", "VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_APP_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(course_style, "_carrier", None)
+    carriers = set()
+    for make in (MessageBuilder, TrackingLinkBuilder, Quiz, lambda: CourseMap(store=MemoryDraftStore()),
+                 lambda: ModuleNavigation("04-campaign-message.ipynb")):
+        make()
+        assert isinstance(course_style._carrier, course_style.CourseStyle), make
+        carriers.add(id(course_style._carrier))
+    assert len(carriers) == 1  # one per kernel, not one per widget
+    sheet = course_style._carrier._css
+    assert sheet == CSS  # the very file Voila inlines
+    assert ".al-sr-only" in sheet and ".al-mark-over" in sheet and ".al-verdict-not-ready" in sheet
+
+
+def test_under_voila_no_second_copy_of_the_stylesheet_is_sent(monkeypatch):
+    # The page carries it in its head already; the widget state travels on every visit.
+    from advocacy_lab.modules.campaign_message.message_builder import MessageBuilder
+    from advocacy_lab.ui import course_style
+
+    monkeypatch.setenv("VOILA_KERNEL_ID", "a-kernel")
+    monkeypatch.setattr(course_style, "_carrier", None)
+    MessageBuilder()
+    assert course_style.carry_course_style() is None and course_style._carrier is None
+
+
+def test_the_course_s_parts_get_the_colour_variables_outside_voila_too():
+    # In JupyterLab there is no body[data-voila]: the variables sit on each part's root too.
+    roots = [".al-feedback-view", ".al-message-builder", ".al-tracking-link-builder", ".al-quiz",
+             ".al-course-map", ".al-module-nav"]
+    for root in roots:
+        declared = {name: value for name, value in [(n, v) for sel, d in rules() if sel == root for n, v in d.items()]}
+        assert declared.get("--al-danger") == variables()["--al-danger"], root
+        assert declared.get("--al-text") and declared.get("--al-ok") and declared.get("--al-muted"), root

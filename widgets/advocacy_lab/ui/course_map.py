@@ -25,17 +25,10 @@ from advocacy_lab.core.catalogue import text
 from advocacy_lab.core.course import Course, CourseModule, load_course, page_href
 from advocacy_lab.core.drafts import read_all_drafts
 from advocacy_lab.core.progress import STATUSES, ModuleProgress, module_progress, status_label
+from advocacy_lab.ui.course_style import carry_course_style
 from advocacy_lab.ui.language import InPageLanguage
 
 log = logging.getLogger(__name__)
-
-_BADGE_STYLE = {
-    "finished": "border:1px solid #1e6b2f;color:#1e6b2f;font-weight:bold",
-    "started": "border:1px solid #6b4a00;color:#6b4a00",
-    "not started": "border:1px solid #555;color:#555",
-    "coming soon": "border:1px dashed #555;color:#555",
-}
-
 
 
 def _badge(status: str, lang: str) -> str:
@@ -45,13 +38,11 @@ def _badge(status: str, lang: str) -> str:
         words = '<span aria-hidden="true">✓ </span>' + html.escape(label[2:])
     else:
         words = html.escape(label)
+    # Its look (colour and border per status) is the stylesheet's: al-progress-<status>.
     css = "al-progress al-progress-" + status.replace(" ", "-")
     if status == "coming soon":
         css += " al-coming-soon"
-    return (
-        f' <span class="{css}" style="font-size:0.85em;padding:0 0.4em;border-radius:0.6em;'
-        f'{_BADGE_STYLE[status]}">{words}</span>'
-    )
+    return f' <span class="{css}">{words}</span>'
 
 
 def _module_item(module: CourseModule, status: str | None, lang: str) -> str:
@@ -61,7 +52,7 @@ def _module_item(module: CourseModule, status: str | None, lang: str) -> str:
         heading = f'<a href="{html.escape(page_href(module.notebook, lang))}">{title}</a>'
         css = "al-module al-module-available"
     else:
-        heading = f'<span style="color:#555">{title}</span>'
+        heading = f'<span class="al-module-title-planned">{title}</span>'
         css = "al-module al-module-planned"
         status = "coming soon"
     badge = _badge(status, lang) if status in STATUSES else ""
@@ -70,11 +61,11 @@ def _module_item(module: CourseModule, status: str | None, lang: str) -> str:
         rule = module.finished_when_in(lang)
         if rule:
             hint = (
-                '<br><span class="al-finished-when" style="font-size:0.9em;color:#444">'
+                '<br><span class="al-finished-when">'
                 f"{html.escape(text('course_map.finished_when', lang, rule=rule))}</span>"
             )
     return (
-        f'<li class="{css}" data-module="{html.escape(module.id)}" style="margin:0.4em 0">'
+        f'<li class="{css}" data-module="{html.escape(module.id)}">'
         f"<strong>{heading}</strong>{badge}<br><span>{summary}</span>{hint}</li>"
     )
 
@@ -113,6 +104,7 @@ class CourseMap(InPageLanguage, widgets.VBox):
         self._status.add_class("al-course-map-status")
         children: list[widgets.Widget] = [self._status, self._list]
         self.add_class("al-course-map")
+        carry_course_style()
 
         self._store: Any = None
         self._ready = True
@@ -223,7 +215,7 @@ class CourseMap(InPageLanguage, widgets.VBox):
         else:
             statuses = {}
         items = "".join(_module_item(m, statuses.get(m.id), self.lang) for m in self._modules)
-        self._list.value = f'<ol style="list-style:none;padding-left:0">{items}</ol>'
+        self._list.value = f'<ol class="al-module-list">{items}</ol>'
         lines = []
         if not self._ready:
             lines.append(text("course_map.looking", self.lang))

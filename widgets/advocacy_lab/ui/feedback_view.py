@@ -6,9 +6,13 @@ in words; and, when part of the post does not fit or does not show before
 "more", the post itself with that part marked.
 
 Learners never see a rule id or a raw score: the id stays in a ``data-rule``
-attribute (tests and trainers' tools find a finding by it). Every piece of
+attribute (tests and trainers' tools find a finding by it), and in a folded
+"For trainers" detail under the feedback, with the raw measures. Every piece of
 text is escaped, and bidi controls are dropped from it: findings can quote
 learner text, and the marked post *is* learner text.
+
+The look is the course stylesheet's (``ui/course.css``), by class: no inline
+style, so the page and JupyterLab (``ui/course_style.py``) look the same.
 """
 from __future__ import annotations
 
@@ -22,32 +26,22 @@ from advocacy_lab.core.message import format_number
 from advocacy_lab.core.text import strip_bidi_controls
 
 _ICONS = {"error": "✖", "warning": "⚠", "tip": "💡"}
-_COLOURS = {"error": "#b00020", "warning": "#8a5a00", "tip": "#1b5e9b"}
 
-# Each verdict has its own class, icon, words and border style, so it never
-# rests on colour alone (the words come first; the icon is decoration).
-_VERDICT_LOOK = {
-    Verdict.READY: ("✔", "#1e6b2f", "solid"),
-    Verdict.SUGGESTIONS: ("◐", "#8a5a00", "dashed"),
-    Verdict.NOT_READY: ("✖", "#b00020", "double"),
-}
+# Each verdict has its own class (al-verdict-<verdict>: colour and border
+# style in the stylesheet), icon and words, so it never rests on colour alone
+# (the words come first; the icon is decoration).
+_VERDICT_ICON = {Verdict.READY: "✔", Verdict.SUGGESTIONS: "◐", Verdict.NOT_READY: "✖"}
+
+#: What the "For trainers" detail lists, in this order (raw, as the checker measured them).
+TRAINER_METRICS = (
+    "platform", "counting", "length", "limit", "remaining", "preview_chars", "hashtags", "mentions",
+    "links", "words", "language", "reading_ease", "reading_level", "has_cta", "checked_chars",
+    "limit_cut", "preview_cut",
+)
 
 #: The marked post shows at most this many characters of each part (kept,
 #: hidden behind "more", over the limit); the middle of a longer part is left out.
 MARKED_PART_CHARS = 600
-
-_SR_ONLY = (
-    "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;"
-    "overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap"
-)
-_MARK_STYLE = {
-    # Over the limit: red tint, and a wavy underline so it shows without colour too.
-    "over": "background:#fde0dc;color:inherit;text-decoration:underline wavy #b00020;"
-    "text-decoration-thickness:2px;text-underline-offset:3px",
-    # Hidden behind "more": yellow tint and a dotted underline.
-    "preview": "background:#fff4c2;color:inherit;text-decoration:underline dotted #6b4e00;"
-    "text-decoration-thickness:2px;text-underline-offset:3px",
-}
 
 
 def _lang(lang: str) -> str:
@@ -82,11 +76,6 @@ def verdict_of(feedback_or_passed: Feedback | bool) -> Verdict:
     return Verdict.READY if feedback_or_passed else Verdict.NOT_READY
 
 
-def verdict_colour(feedback_or_passed: Feedback | bool) -> str:
-    """The accent colour of the verdict (for a section border that matches it)."""
-    return _VERDICT_LOOK[verdict_of(feedback_or_passed)][1]
-
-
 def render_status(
     feedback_or_passed: Feedback | bool, *, platform_name: str | None = None, lang: str = "en"
 ) -> str:
@@ -100,14 +89,11 @@ def render_status(
         words = label(f"verdict_on.{verdict.value}", lang, name=platform_name)
     else:
         words = label(f"verdict.{verdict.value}", lang)
-    icon, colour, border = _VERDICT_LOOK[verdict]
     state = "fail" if verdict is Verdict.NOT_READY else "pass"
     css = verdict.value.replace("_", "-")
     return (
-        f'<div class="al-status al-status-{state} al-verdict al-verdict-{css}" data-verdict="{verdict.value}" '
-        f'style="font-weight:600;color:{colour};border:2px {border} {colour};border-radius:0.3em;'
-        f'padding:0.15em 0.5em;display:inline-block;margin:0.2em 0">'
-        f'<span aria-hidden="true">{icon}</span> {html.escape(words)}</div>'
+        f'<div class="al-status al-status-{state} al-verdict al-verdict-{css}" data-verdict="{verdict.value}">'
+        f'<span aria-hidden="true">{_VERDICT_ICON[verdict]}</span> {html.escape(words)}</div>'
     )
 
 
@@ -121,12 +107,10 @@ def render_findings(findings: Iterable[Finding], *, lang: str = "en") -> str:
         group = [f for f in findings if f.severity == severity]
         if not group:
             continue
-        colour = _COLOURS[severity]
         parts.append(
             f'<div class="al-findings al-findings-{severity}">'
-            f'<div style="font-weight:600;color:{colour}">'
-            f'<span aria-hidden="true">{_ICONS[severity]}</span> '
-            f"{html.escape(label(severity, lang))}</div><ul style=\"margin:0.2em 0 0.5em 0\">"
+            f'<div class="al-findings-title"><span aria-hidden="true">{_ICONS[severity]}</span> '
+            f'{html.escape(label(severity, lang))}</div><ul class="al-findings-list">'
         )
         for finding in group:
             fix = _fix_for(finding)
@@ -152,8 +136,8 @@ def render_reading(feedback: Feedback, *, lang: str = "en") -> str:
     if level:
         words = text(f"reading.level.{level}", _lang(lang))
         return (
-            f'<p class="al-reading al-reading-{html.escape(level)}" data-level="{html.escape(level)}" '
-            f'style="margin:0.2em 0;font-size:0.9em">{html.escape(label("reading", lang, level=words))}</p>'
+            f'<p class="al-reading al-reading-{html.escape(level)}" data-level="{html.escape(level)}">'
+            f'{html.escape(label("reading", lang, level=words))}</p>'
         )
     from advocacy_lab.core.readability import reading_scale
 
@@ -161,7 +145,7 @@ def render_reading(feedback: Feedback, *, lang: str = "en") -> str:
     language = metrics.get("language")
     if language and language not in scale.measured_languages and (metrics.get("words") or 0) >= scale.min_words:
         return (
-            f'<p class="al-reading al-reading-not-measured" style="margin:0.2em 0;font-size:0.9em">'
+            f'<p class="al-reading al-reading-not-measured">'
             f'{html.escape(label("reading_not_measured", lang))}</p>'
         )
     return ""
@@ -183,7 +167,7 @@ def _part_html(part: str, lang: str, *, keep: str = "both") -> str:
 
     def elided(count: int) -> str:
         return (
-            f'<span class="al-elided" style="color:#555;font-style:italic">'
+            f'<span class="al-elided">'
             f'{html.escape(label("marked.elided", lang, count=format_number(count, _lang(lang))))}</span>'
         )
 
@@ -203,9 +187,9 @@ def _mark(kind: str, inner: str, lang: str) -> str:
     start = html.escape(label(f"marked.{kind}_start", lang))
     end = html.escape(label(f"marked.{kind}_end", lang))
     return (
-        f'<mark class="al-mark al-mark-{kind}" style="{_MARK_STYLE[kind]}">'
-        f'<span class="al-sr-only" style="{_SR_ONLY}">{start} </span>{inner}'
-        f'<span class="al-sr-only" style="{_SR_ONLY}"> {end}</span></mark>'
+        f'<mark class="al-mark al-mark-{kind}">'
+        f'<span class="al-sr-only">{start} </span>{inner}'
+        f'<span class="al-sr-only"> {end}</span></mark>'
     )
 
 
@@ -237,23 +221,21 @@ def render_marked_post(
     sample = html.escape(label("marked.sample", lang))
     if hidden:
         legend.append(
-            f'<li><mark class="al-mark-sample al-mark-sample-preview" style="{_MARK_STYLE["preview"]}">{sample}</mark> '
+            f'<li><mark class="al-mark-sample al-mark-sample-preview">{sample}</mark> '
             f'{html.escape(label("marked.preview", lang))}</li>'
         )
     if over:
         limit = metrics.get("limit")
         legend.append(
-            f'<li><mark class="al-mark-sample al-mark-sample-over" style="{_MARK_STYLE["over"]}">{sample}</mark> '
+            f'<li><mark class="al-mark-sample al-mark-sample-over">{sample}</mark> '
             f'{html.escape(label("marked.over", lang, limit=str(format_number(limit, _lang(lang))), name=name))}</li>'
         )
     return (
         f'<div class="al-marked-post" data-limit-cut="{"" if limit_cut is None else int(limit_cut)}" '
-        f'data-preview-cut="{"" if preview_cut is None else int(preview_cut)}" style="margin:0.4em 0">'
-        f'<div style="font-size:0.9em">{html.escape(label("marked.title", lang, name=name))}</div>'
-        f'<ul class="al-marked-legend" style="margin:0.1em 0 0.3em 0;padding-left:1.2em;font-size:0.9em">'
-        f'{"".join(legend)}</ul>'
-        f'<div class="al-marked-text" style="white-space:pre-wrap;overflow-wrap:anywhere;'
-        f'border:1px solid #ccc;border-radius:0.3em;padding:0.4em 0.6em;max-width:46em">{body}</div></div>'
+        f'data-preview-cut="{"" if preview_cut is None else int(preview_cut)}">'
+        f'<div class="al-marked-title">{html.escape(label("marked.title", lang, name=name))}</div>'
+        f'<ul class="al-marked-legend">{"".join(legend)}</ul>'
+        f'<div class="al-marked-text">{body}</div></div>'
     )
 
 
@@ -261,6 +243,42 @@ def render_details(post: str, feedback: Feedback, *, platform_name: str | None =
     """What follows the findings: the reading ease in words and the marked post."""
     return render_reading(feedback, lang=lang) + render_marked_post(
         post, feedback, platform_name=platform_name, lang=lang
+    )
+
+
+def _raw(value: object) -> str:
+    """A measure as the checker gave it (None as a dash), escaped."""
+    return "–" if value is None else _shown(value)
+
+
+def render_for_trainers(feedback: Feedback, *, lang: str = "en") -> str:
+    """A folded "For trainers" detail: the rule id behind each finding (in the
+    order they are shown) and the raw measures. Closed by default, so the
+    learner's view stays free of ids and scores; every value is escaped."""
+    findings = [f for severity in SEVERITIES for f in feedback.findings if f.severity == severity]
+    if findings:
+        rules = "".join(
+            f'<li><code class="al-trainers-rule">{_shown(f.rule_id)}</code> '
+            f"({html.escape(label(f.severity, lang))})</li>"
+            for f in findings
+        )
+    else:
+        rules = f"<li>{html.escape(label('trainers.no_rules', lang))}</li>"
+    metrics = feedback.metrics
+    measures = "".join(
+        f'<li><code>{name}</code>: <span class="al-trainers-metric" data-metric="{name}">{_raw(metrics[name])}</span></li>'
+        for name in TRAINER_METRICS
+        if name in metrics
+    )
+    measures_html = (
+        f'<div>{html.escape(label("trainers.metrics", lang))}</div><ul class="al-trainers-list">{measures}</ul>'
+        if measures
+        else ""
+    )
+    return (
+        f'<details class="al-trainers"><summary>{html.escape(label("trainers.title", lang))}</summary>'
+        f'<div>{html.escape(label("trainers.rules", lang))}</div><ol class="al-trainers-list">{rules}</ol>'
+        f"{measures_html}</details>"
     )
 
 
@@ -278,5 +296,6 @@ def render_feedback(
         + render_status(feedback, platform_name=platform_name, lang=lang)
         + render_findings(feedback.findings, lang=lang)
         + details
+        + render_for_trainers(feedback, lang=lang)
         + "</div>"
     )

@@ -20,6 +20,7 @@ import ipywidgets as widgets
 
 from advocacy_lab.core.catalogue import check_language, text
 from advocacy_lab.core.course import Course, load_course, page_href
+from advocacy_lab.ui.course_style import carry_course_style
 from advocacy_lab.ui.language import InPageLanguage
 
 
@@ -53,9 +54,7 @@ def navigation_html(notebook: str, course: Course | None = None, lang: str = "en
     prev_label = html.escape(prev_text).replace("←", arrow.format("←"), 1)
     next_label = html.escape(next_text).replace("→", arrow.format("→"), 1)
     return (
-        f'<nav class="al-module-nav-links" aria-label="{html.escape(text("navigation.label", lang))}" '
-        'style="display:flex;flex-wrap:wrap;justify-content:space-between;gap:1em;'
-        'margin:1.5em 0 0.5em 0;padding-top:0.8em;border-top:1px solid #ccc">'
+        f'<nav class="al-module-nav-links" aria-label="{html.escape(text("navigation.label", lang))}">'
         + _link(prev_href, prev_label, "al-nav-previous", prev_rel)
         + _link(next_href, next_label, "al-nav-next", next_rel)
         + "</nav>"
@@ -71,6 +70,7 @@ class ModuleNavigation(InPageLanguage, widgets.HTML):
         super().__init__(navigation_html(notebook, course, check_language(lang)), **kwargs)
         self._first_language(lang)
         self.add_class("al-module-nav")
+        carry_course_style()
 
     def _in_language(self) -> None:
         self.value = navigation_html(self._notebook, self._course, self.lang)

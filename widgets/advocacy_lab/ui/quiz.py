@@ -15,6 +15,7 @@ from advocacy_lab.core.feedback import Feedback
 from advocacy_lab.core.quiz import QuizQuestion, check_answer, load_quiz
 from advocacy_lab.core.schema import DraftSchema
 from advocacy_lab.ui._component import LearnerComponent
+from advocacy_lab.ui.course_style import carry_course_style
 
 
 def _quiz_draft(quiz: str) -> DraftSchema:
@@ -86,7 +87,7 @@ class Quiz(LearnerComponent):
         self._score = widgets.HTML("")
         self._score.add_class("al-quiz-score")
         title = (
-            [self._labelled(widgets.HTML(), "quiz.title", "value", lambda words: f"<h3 style='margin:0.2em 0'>{html.escape(words)}</h3>")]
+            [self._labelled(widgets.HTML(), "quiz.title", "value", lambda words: f"<h3 class='al-quiz-title'>{html.escape(words)}</h3>")]
             if heading
             else []
         )
@@ -97,10 +98,11 @@ class Quiz(LearnerComponent):
             self._score,
         ]
         self.add_class("al-quiz")
+        carry_course_style()
         self._sync_from_children()
 
     def _prompt_html(self, number: int, q: QuizQuestion) -> str:
-        return f"<p style='margin:0.4em 0 0.2em 0'><strong>{number}. {html.escape(q.prompt_in(self.lang))}</strong></p>"
+        return f"<p class='al-quiz-prompt'><strong>{number}. {html.escape(q.prompt_in(self.lang))}</strong></p>"
 
     def _relabel(self) -> None:
         # Questions and choices in the page's language; the learner's answers stay as they are.
@@ -145,12 +147,11 @@ class Quiz(LearnerComponent):
             results[q.id] = fb
             finding = fb.findings[0]
             text = self._t["right"] if fb.passed else self._t["wrong"]
-            colour = "#1e6b2f" if fb.passed else "#b00020"
+            # Its colours are the stylesheet's (al-quiz-right / al-quiz-wrong).
             self._feedback_html[q.id].value = (
-                f'<div class="al-quiz-verdict al-quiz-{"right" if fb.passed else "wrong"}" '
-                f'role="status" style="border-left:4px solid {colour};padding:0.2em 0.6em">'
+                f'<div class="al-quiz-verdict al-quiz-{"right" if fb.passed else "wrong"}" role="status">'
                 # The verdict word is said here, once: the choice's own text only explains.
-                f'<strong class="al-quiz-verdict-word" style="color:{colour}">'
+                f'<strong class="al-quiz-verdict-word">'
                 f'<span aria-hidden="true">{"✔" if fb.passed else "✖"}</span> {html.escape(text)}.</strong> '
                 f'<span class="al-quiz-explanation">{html.escape(finding.message)}</span></div>'
             )

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 from advocacy_lab import checks
 from advocacy_lab.core.links import LinkError
 from advocacy_lab.ui._component import LearnerComponent
+from advocacy_lab.ui.course_style import carry_course_style
 
 from .schema import TRACKING_LINK
 
@@ -44,7 +45,6 @@ class TrackingLinkBuilder(LearnerComponent):
                 value="",
                 continuous_update=True,
                 layout=widgets.Layout(width="100%", max_width="40em"),
-                style={"description_width": "10em"},
             )
             box.add_class(f"al-link-{field.name}")
             self._labelled(box, f"{field.label}_ph", "placeholder")
@@ -66,6 +66,7 @@ class TrackingLinkBuilder(LearnerComponent):
             self._result,
         ]
         self.add_class("al-tracking-link-builder")
+        carry_course_style()
         self._sync_from_children()
 
     def _on_input(self, change: Any = None) -> None:
@@ -104,7 +105,7 @@ class TrackingLinkBuilder(LearnerComponent):
             problem = exc.in_language(self.lang) if isinstance(exc, LinkError) else str(exc)
             self._link = None
             self._result.value = (
-                '<div class="al-status al-status-fail" role="status" style="color:#b00020">'
+                '<div class="al-status al-status-fail" role="status">'
                 f"<strong>{html.escape(self._t['not_yet'])}</strong> {html.escape(problem)}</div>"
             )
             return None
@@ -113,9 +114,7 @@ class TrackingLinkBuilder(LearnerComponent):
         self._result.value = (
             '<div class="al-status al-status-pass" role="status">'
             f"{html.escape(self._t['result'])}</div>"
-            f'<input type="text" readonly aria-label="{label}" value="{html.escape(link)}" '
-            'style="width:100%;max-width:46em;font:inherit">'
-            f'<div class="al-link-text" style="font-family:monospace;word-break:break-all">'
-            f"{html.escape(link)}</div>"
+            f'<input class="al-link-copy" type="text" readonly aria-label="{label}" value="{html.escape(link)}">'
+            f'<div class="al-link-text">{html.escape(link)}</div>'
         )
         return link

@@ -13,10 +13,11 @@ from typing import Any
 import ipywidgets as widgets
 
 from advocacy_lab import checks
-from advocacy_lab.core.counting import first_graphemes, prepare_counting
+from advocacy_lab.core.counting import prepare_counting
 from advocacy_lab.core.feedback import Feedback
 from advocacy_lab.ui._component import LearnerComponent
-from advocacy_lab.ui.feedback_view import render_details, render_findings, render_status, verdict_colour
+from advocacy_lab.ui.course_style import carry_course_style
+from advocacy_lab.ui.feedback_view import render_details, render_findings, render_for_trainers, render_status
 
 from .schema import MESSAGE_BUILDER
 
@@ -25,21 +26,17 @@ DEFAULT_PLATFORMS = ("x", "facebook", "instagram")
 
 
 def _length_bar(length: int, limit: int, caption: str, over_text: str) -> str:
-    """An accessible bar with the count, e.g. "247 / 280"; red when over."""
-    ratio = length / limit if limit else 1.0
-    width = max(0.0, min(ratio, 1.0)) * 100
-    colour = "#1e6b2f" if ratio <= 0.9 else ("#8a5a00" if ratio <= 1.0 else "#b00020")
-    over = " al-length-over" if ratio > 1.0 else ""
+    """The count, e.g. "247 / 280", and a meter of it: green, amber past 90 %, red when over
+    (the browser draws the meter from its value; its colours are the stylesheet's)."""
+    over = " al-length-over" if length > limit else ""
     label = html.escape(caption)
     extra = f" ({html.escape(over_text.format(n=f'{length - limit:,}'))})" if length > limit else ""
+    near = int(limit * 0.9)
     return (
         f'<div class="al-length-bar{over}" data-length="{length}" data-limit="{limit}">'
-        f'<div style="font-size:0.9em">{label}: <strong>{length:,} / {limit:,}</strong>{extra}</div>'
-        f'<div role="progressbar" aria-label="{label}" aria-valuemin="0" '
-        f'aria-valuemax="{limit}" aria-valuenow="{min(length, limit)}" '
-        f'style="background:#e6e6e6;height:0.6em;border-radius:0.3em;max-width:30em">'
-        f'<div style="width:{width:.1f}%;height:100%;background:{colour};'
-        f'border-radius:0.3em"></div></div></div>'
+        f'<div class="al-length-caption">{label}: <strong>{length:,} / {limit:,}</strong>{extra}</div>'
+        f'<meter class="al-length-meter" aria-label="{label}" min="0" max="{limit}" '
+        f'low="{near}" high="{limit}" optimum="0" value="{min(length, limit)}"></meter></div>'
     )
 
 
@@ -85,7 +82,6 @@ class MessageBuilder(LearnerComponent):
                 rows=rows.get(field.name, 2),
                 continuous_update=True,
                 layout=layout,
-                style={"description_width": "10em"},
             )
             box.add_class(css.get(field.name, f"al-{field.name}"))
             self._labelled(box, f"{field.label}_ph", "placeholder")
@@ -154,6 +150,7 @@ class MessageBuilder(LearnerComponent):
             self._feedback_html,
         ]
         self.add_class("al-message-builder")
+        carry_course_style()
         self._sync_from_children()
 
     # -- value <-> children: from the fields declared above (LearnerComponent) --
@@ -240,33 +237,29 @@ class MessageBuilder(LearnerComponent):
         length = int(fb.metrics.get("length", 0))
         limit = int(fb.metrics.get("limit", platform.limit))
         parts = [
+            # Its edge takes the verdict's colour (the stylesheet, by data-verdict).
             f'<section class="al-platform-result al-platform-result-{html.escape(pid)}" '
-            f'style="border-left:4px solid {verdict_colour(fb)};'
-            f'padding:0.3em 0.8em;margin:0.6em 0">',
+            f'data-verdict="{fb.verdict.value}">',
             render_status(fb, platform_name=name, lang=self._lang),
             _length_bar(length, limit, t["length"].format(name=name), t["over"]),
             render_findings(fb.findings, lang=self._lang),
-            # Reading ease in words, and the post with what does not fit marked (offsets into the post as typed).
+            # Reading ease in words, and the post with what does not fit, or what shows
+            # only after "more", marked (offsets into the post as typed): the cut is shown once, there.
             render_details(self._post.value, fb, platform_name=name, lang=self._lang),
         ]
-        preview_chars = fb.metrics.get("preview_chars") or getattr(platform, "preview_chars", None)
-        if preview_chars and fb.passed and length > preview_chars:
-            parts.append(
-                f'<div class="al-preview" style="font-size:0.9em;margin-top:0.3em">'
-                f"{html.escape(t['preview'])} <q>{html.escape(first_graphemes(text, preview_chars))}…</q></div>"
-            )
         if fb.passed:
             label = html.escape(t["copy_label"].format(name=name))
             parts.append(
-                f'<div class="al-copy-ready" style="margin-top:0.4em">'
-                f'<div style="font-size:0.9em">{html.escape(t["copy"].format(name=name))}</div>'
-                f'<textarea readonly aria-label="{label}" rows="4" '
-                f'style="width:100%;max-width:46em;font:inherit">{html.escape(text.strip())}</textarea></div>'
+                f'<div class="al-copy-ready">'
+                f'<div class="al-copy-caption">{html.escape(t["copy"].format(name=name))}</div>'
+                f'<textarea readonly class="al-copy-text" aria-label="{label}" rows="4">'
+                f"{html.escape(text.strip())}</textarea></div>"
             )
         else:
             parts.append(
-                f'<div class="al-copy-ready al-copy-not-ready" style="font-size:0.9em;margin-top:0.3em">'
+                f'<div class="al-copy-ready al-copy-not-ready">'
                 f"<em>{html.escape(t['fix_first'].format(name=name))}</em></div>"
             )
+        parts.append(render_for_trainers(fb, lang=self._lang))
         parts.append("</section>")
         return "".join(parts)
