@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, open_notebook, page_ready
+from lab_support import LAB_PAGE_TIMEOUT_MS, jupyter_lab, run_all_cells, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -276,3 +277,38 @@ def test_downloads_at_a_phones_width(browser, server_url):
         expect(page.locator(".al-download-status")).to_contain_text("Tệp Word (.docx) của bạn đã sẵn sàng")
     finally:
         context.close()
+
+
+# --- in JupyterLab (trainers, hosted use) ---------------------------------------
+
+PLAN_CELL = """\
+from advocacy_lab.ui.plan import CampaignPlanView
+plan = CampaignPlanView()
+plan
+"""
+
+
+def test_downloads_work_in_jupyterlab(browser, tmp_path):
+    """The same widget in the environment's real JupyterLab: a click there builds the file too
+    (anywidget's command round trip through Lab's kernel connection), with the title as typed."""
+    folder = tmp_path / "course"
+    folder.mkdir()
+    write_notebook(folder, "plan.ipynb", PLAN_CELL)
+    with jupyter_lab(folder, tmp_path) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        context.set_default_timeout(LAB_PAGE_TIMEOUT_MS)
+        try:
+            page = context.new_page()
+            run_all_cells(page, url, "plan.ipynb", tmp_path=tmp_path)
+            title = page.locator(".al-plan-title input")
+            expect(title).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
+            title.press_sequentially("Clean air <Lab>")  # no Enter
+            name, content = download(page, "docx")
+            assert name == "campaign-plan-clean-air-lab.docx"
+            assert docx.Document(io.BytesIO(content)).paragraphs[0].text == "Clean air <Lab>"
+            expect(page.locator(".al-download-status")).to_contain_text("campaign-plan-clean-air-lab.docx")
+            name, content = download(page, "md")
+            assert name == "campaign-plan-clean-air-lab.md"
+            assert "Clean air" in content.decode("utf-8")
+        finally:
+            context.close()
