@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from advocacy_lab.checks import RULES, check_post
 from advocacy_lab.core.catalogue import text
-from browser_support import UPDATE_TIMEOUT_MS, only_platform
+from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, only_platform, open_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -75,3 +75,83 @@ def test_verdicts_marks_and_no_rule_ids(page, open_app, lang):
     for rule in RULES:
         assert rule.id not in seen
     assert "Flesch" not in seen
+
+
+# Long enough to hide its end behind "more" on Instagram, short of the limit.
+LONG_FOR_INSTAGRAM = (
+    "Every dry season salt water reaches further into the Mekong Delta's rice fields, and families "
+    "now buy drinking water by the can. Sign the petition for a fresh-water reservoir in our province "
+    "before the next dry season begins."
+)
+
+
+def test_the_cut_is_shown_once_and_trainers_find_the_rules_folded_away(browser, server_url):
+    """At a phone's width: the part behind "more" is marked in the post (no second "before more"
+    box), the marks and the verdict take their look from the stylesheet, the screen-reader words
+    stay out of sight, and the rule ids and raw measures wait, folded, under "For trainers"."""
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    context.set_default_timeout(APP_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        open_notebook(page, server_url, MODULE)
+        only_platform(page, "instagram")
+        type_post(page, LONG_FOR_INSTAGRAM)
+        section = page.locator(".al-feedback .al-platform-result-instagram")
+        fb = check_post(LONG_FOR_INSTAGRAM, "instagram")
+        assert fb.metrics["preview_cut"] is not None and fb.metrics["limit_cut"] is None
+        hidden = section.locator(".al-marked-text mark.al-mark-preview")
+        expect(hidden).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
+        expect(section.locator(".al-marked-legend")).to_contain_text(text("feedback.marked.preview", "en"))
+        # The cut once: the old "People see this before more" box is gone.
+        expect(page.locator(".al-feedback .al-preview")).to_have_count(0)
+        assert text("campaign_message.builder.preview", "en") not in page.locator(".al-feedback").inner_text()
+        cut = fb.metrics["preview_cut"]
+        assert section.locator(".al-marked-post").get_attribute("data-preview-cut") == str(cut)
+        shown_first = section.locator(".al-marked-text").evaluate(
+            "t => Array.from(t.childNodes).filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('')"
+        )
+        assert shown_first == LONG_FOR_INSTAGRAM[:cut]
+
+        looks = page.evaluate(
+            """() => {
+                const css = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+                const sr = document.querySelector('.al-feedback .al-sr-only').getBoundingClientRect();
+                return {
+                    mark: css('.al-feedback mark.al-mark-preview', 'backgroundColor'),
+                    sample: css('.al-feedback mark.al-mark-sample-preview', 'backgroundColor'),
+                    underline: css('.al-feedback mark.al-mark-preview', 'textDecorationStyle'),
+                    verdictBorder: css('.al-feedback .al-verdict', 'borderTopStyle'),
+                    edge: css('.al-feedback .al-platform-result', 'borderLeftColor'),
+                    verdictColour: css('.al-feedback .al-verdict', 'color'),
+                    srWidth: sr.width, srHeight: sr.height,
+                    inline: Array.from(document.querySelectorAll(
+                        // the course's markup (ipywidgets' own hidden label keeps its display:none)
+                        '.al-feedback .widget-html-content [style], .al-course-map .widget-html-content [style]'))
+                        .map(e => `${e.tagName}.${e.className}: ${e.getAttribute('style')}`),
+                };
+            }"""
+        )
+        assert looks["mark"] == looks["sample"] == "rgb(255, 244, 194)", looks  # --al-hidden-soft
+        assert looks["underline"] == "dotted", looks
+        assert looks["verdictBorder"] in ("solid", "dashed"), looks  # ready, or with suggestions
+        # The section's edge takes the verdict's colour (green or amber), not the plain edge colour.
+        assert looks["edge"] == looks["verdictColour"] != "rgb(107, 114, 128)", looks
+        assert looks["edge"] == {"ready": "rgb(30, 107, 47)", "suggestions": "rgb(138, 90, 0)"}[fb.verdict.value], looks
+        assert looks["srWidth"] <= 1 and looks["srHeight"] <= 1, looks
+        assert looks["inline"] == [], looks
+
+        # For trainers: folded; the learner's text carries no rule id; opened, it lists them.
+        trainers = section.locator("details.al-trainers")
+        expect(trainers).to_have_count(1)
+        assert trainers.get_attribute("open") is None
+        expect(trainers.locator("summary")).to_have_text(text("feedback.trainers.title", "en"))
+        seen = page.locator(".al-feedback").inner_text()
+        assert not any(rule.id in seen for rule in RULES)
+        trainers.locator("summary").click()
+        expect(trainers).to_have_attribute("open", "")
+        for rule_id in fb.rule_ids:
+            expect(trainers.locator(".al-trainers-rule", has_text=rule_id)).to_be_visible()
+        expect(trainers.locator("[data-metric='preview_cut']")).to_have_text(str(cut))
+        expect(trainers.locator("[data-metric='length']")).to_have_text(str(fb.metrics["length"]))
+    finally:
+        context.close()
