@@ -98,6 +98,25 @@ def texts(prefix: str, lang: str = REFERENCE) -> dict[str, str]:
     return merged
 
 
+class CodedMessage:
+    """Mixin for errors and notes the core raises or returns as codes.
+
+    ``code`` (a catalogue key) and ``values`` say it in any language
+    (``in_language``); ``str()`` of an exception is the English sentence.
+    """
+
+    code: str
+    values: Mapping[str, Any]
+
+    def __init__(self, code: str, **values: Any) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(text(code, REFERENCE, **values))
+
+    def in_language(self, lang: str) -> str:
+        return text(self.code, lang, **self.values)
+
+
 @dataclass(frozen=True)
 class TextKey:
     """A fixed text named by its catalogue key, put into words only when shown (``localized``)."""

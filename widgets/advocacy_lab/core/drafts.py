@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from advocacy_lab.core.catalogue import text as catalogue_text
+from advocacy_lab.core.catalogue import CodedMessage, text as catalogue_text
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +56,12 @@ class DraftFormatError(ValueError):
     """A saved record or drafts file cannot be read by this release."""
 
 
-class DraftStoreError(OSError):
+class DraftStoreError(CodedMessage, OSError):
     """The store cannot be written or read; the message is meant for the learner.
 
     ``code`` (a catalogue key) and ``values`` say it in any language
     (``in_language``); ``str(error)`` is the English sentence.
     """
-
-    def __init__(self, code: str, **values: Any) -> None:
-        self.code = code
-        self.values = values
-        super().__init__(catalogue_text(code, "en", **values))
-
-    def in_language(self, lang: str) -> str:
-        return catalogue_text(self.code, lang, **self.values)
 
 
 @runtime_checkable

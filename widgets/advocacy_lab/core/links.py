@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
-from .catalogue import REFERENCE, text
+from .catalogue import CodedMessage
 from .text import strip_bidi_controls
 
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
@@ -18,20 +18,12 @@ SHORTENERS = frozenset(
 )
 
 
-class LinkError(ValueError):
+class LinkError(CodedMessage, ValueError):
     """A link that cannot be tracked: ``code`` (a catalogue key) and ``values`` say why, in any language.
 
     ``str(error)`` is the English sentence; the interface says it in the learner's
     language with ``error.in_language(lang)``.
     """
-
-    def __init__(self, code: str, **values: object) -> None:
-        self.code = code
-        self.values = values
-        super().__init__(self.in_language(REFERENCE))
-
-    def in_language(self, lang: str) -> str:
-        return text(self.code, lang, **self.values)
 
 
 def _clean_part(value: object, name: str) -> str:
