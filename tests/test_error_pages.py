@@ -247,3 +247,54 @@ def test_the_full_room_page_speaks_the_learners_language(fragile):
         assert_learner_page(status, answer_headers, body, 503, lang, "full", link=False)
         assert answer_headers["Retry-After"] == "60"
         assert f'<a href="">{shown("server.full.retry", lang)}</a>' in body.decode()
+
+
+# -- a lesson cell that fails -------------------------------------------------------------------
+
+FAILING = "failing-cell.ipynb"
+#: What the failing cell raises: none of it may reach the page.
+SECRET = "ValueError", "the-secret-detail", "/srv/private/course"
+
+
+def write_failing_lesson(folder: Path) -> None:
+    """A lesson whose second code cell raises, with a path and a detail in its message."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# A lesson"),
+        nbformat.v4.new_code_cell("print('the cell before ran')"),
+        nbformat.v4.new_code_cell("raise ValueError('the-secret-detail in /srv/private/course')"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / FAILING)
+
+
+@pytest.fixture(scope="module")
+def failing_lesson(tmp_path_factory):
+    """The course's server (its template and preheated kernels) over a folder holding the failing lesson."""
+    base = tmp_path_factory.mktemp("failing-lesson")
+    notebooks = base / "notebooks"
+    notebooks.mkdir()
+    write_failing_lesson(notebooks)
+    srv = start_server(base, notebooks=notebooks, traits=[])
+    yield srv
+    stop_server(srv)
+
+
+@pytest.mark.slow
+def test_a_failing_cell_says_so_in_every_language_and_nothing_of_the_error(failing_lesson):
+    status, _, body = request(failing_lesson, "GET", f"/voila/render/{FAILING}?lang=vi")
+    page = body.decode("utf-8")
+    assert status == 200, page[:300]
+    assert "the cell before ran" in page
+    # One block per language, shown for that language only (the page's language picks it in the browser).
+    for lang in ("en", "vi"):
+        block = re.search(rf'<div class="al-lesson-text" lang="{lang}" data-al-shown-for="{lang}">(.*?)</div>',
+                          page, re.S)
+        assert block, f"no {lang} block for the failed cell"
+        assert shown("server.cell_error.title", lang) in block.group(1)
+        assert shown("server.cell_error.body", lang) in block.group(1)
+    # Neither the error, nor Voila's English instruction to whoever runs the server, nor a path.
+    for leak in (*SECRET, "Traceback", "ExecutionError", "There was an error", "show_tracebacks",
+                 str(failing_lesson.notebooks)):
+        assert leak not in page, leak
+    # The trainer's log has the error.
+    assert "the-secret-detail" in failing_lesson.log_text()

@@ -68,6 +68,16 @@ def test_the_picker_names_each_language_in_that_language():
     assert set(page["titles"]) == set(languages())
 
 
+def test_the_page_carries_the_failed_cells_message_in_every_language():
+    # The template shows it instead of Voila's English instruction (tests/test_error_pages.py).
+    page = page_languages("04-campaign-message.ipynb")
+    assert set(page["cell_error"]) == set(languages())
+    assert page["cell_error"]["en"]["title"] == "This part of the lesson could not be shown"
+    assert page["cell_error"]["vi"]["title"] == "Phần này của bài học chưa hiện ra được"
+    for lang, words in page["cell_error"].items():
+        assert set(words) == {"title", "body"} and all(words.values()), lang
+
+
 @pytest.fixture
 def hindi_added(tmp_path, monkeypatch):
     """The course with a third catalogue file, hi.json, and nothing else changed."""

@@ -1,14 +1,17 @@
 """The server's own pages in Chromium: a mistyped address in Vietnamese on a phone, the
 language a learner chose on a course page carried to the server's pages (server/error_pages.py),
-and Voilà's loading screen in the page's language (templates/advocacy/index.html.j2).
+Voilà's loading screen in the page's language, and a lesson cell that failed said in the page's
+language instead of Voilà's English (templates/advocacy/index.html.j2).
 """
 from __future__ import annotations
 
+import nbformat
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from advocacy_lab.core.catalogue import text
 from advocacy_lab.server.lesson_page import page_titles
+from server_support import start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -98,5 +101,52 @@ def test_the_loading_screen_shows_the_page_title_in_its_language_not_voilas_engl
         bar = loading.locator("progress.al-loading-progress")
         assert bar.get_attribute("aria-label") == title
         assert loading.locator("svg").get_attribute("aria-hidden") == "true"
+    finally:
+        context.close()
+
+
+FAILING = "failing-cell.ipynb"
+
+
+@pytest.fixture
+def failing_lesson_url(tmp_path):
+    """The course's server over a folder whose one lesson has a code cell that raises."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print('the cell before ran')"),
+        nbformat.v4.new_code_cell("raise ValueError('the-secret-detail in /srv/private/course')"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, notebooks / FAILING)
+    server = start_server(tmp_path, notebooks=notebooks, traits=[])
+    try:
+        yield server.url
+    finally:
+        stop_server(server)
+
+
+def test_a_failed_cell_is_said_in_the_pages_language_and_nothing_of_the_error(browser, failing_lesson_url):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{failing_lesson_url}/voila/render/{FAILING}?lang=vi", timeout=90_000)
+        failed = page.locator(".al-cell-error")
+        failed.wait_for(state="visible", timeout=90_000)
+        shown = failed.inner_text()
+        assert text("server.cell_error.title", "vi") in shown
+        assert text("server.cell_error.body", "vi") in shown
+        assert text("server.cell_error.title", "en") not in shown  # in the page, hidden: not the page's language
+        whole = page.locator("body").inner_text()
+        for leak in ("ValueError", "the-secret-detail", "/srv/private", "Traceback", "There was an error",
+                     "show_tracebacks"):
+            assert leak not in whole, leak
+        # The learner chooses English: the same cell says it in English.
+        page.goto(f"{failing_lesson_url}/voila/render/{FAILING}?lang=en", timeout=90_000)
+        failed.wait_for(state="visible", timeout=90_000)
+        assert text("server.cell_error.title", "en") in failed.inner_text()
+        assert text("server.cell_error.title", "vi") not in failed.inner_text()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page is {overflow}px wider than a 390px phone"
     finally:
         context.close()

@@ -6,7 +6,9 @@ and the page picks one in the browser (``templates/advocacy/index.html.j2``):
 
 * ``resources["advocacy_lab_page"]``: the languages (the catalogue's one
   list), the page title in each (``4 · Crafting the campaign message · Advocacy
-  Lab``), each language's own name for the picker, and the picker's label;
+  Lab``), each language's own name for the picker, the picker's label, and
+  what a code cell that failed shows instead of Voila's English instruction
+  (``cell_error``: title and body, ``server.cell_error.*``);
 * each Markdown cell's ``metadata["advocacy_lab_lesson"]``: its alternates, the
   English source and each translation (``core/lesson_text.py``), with the page
   languages each one is shown for (English stands in where a translation is missing);
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 
-from advocacy_lab.core.catalogue import REFERENCE, languages, text
+from advocacy_lab.core.catalogue import REFERENCE, languages, text, texts
 from advocacy_lab.core.lesson_text import markdown_cells, read_translations
 
 
@@ -44,12 +46,14 @@ def page_titles(notebook: str) -> dict[str, str]:
 
 
 def page_languages(notebook: str) -> dict:
-    """What the page's language script needs (JSON): languages, titles, picker texts."""
+    """What the page needs to show itself in every language (JSON): languages, titles, picker
+    texts, and the failed cell's message (``cell_error``: {lang: {"title", "body"}})."""
     return {
         "languages": list(languages()),
         "titles": page_titles(notebook),
         "names": {lang: text("catalogue.language_name", lang) for lang in languages()},
         "picker_label": {lang: text("page.language_picker", lang) for lang in languages()},
+        "cell_error": {lang: texts("server.cell_error", lang) for lang in languages()},
     }
 
 
