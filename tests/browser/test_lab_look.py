@@ -1,0 +1,92 @@
+"""The course's widgets look the same in JupyterLab (trainers, hosted use) as under Voila.
+
+No style is set inline from Python: the look is ui/course.css, by class. Voila's
+page template inlines the sheet; JupyterLab has no such template, so the
+widgets bring it as one anywidget's _css (ui/course_style.py). Here: the real
+``jupyter lab`` of the environment, on a free loopback port, a notebook that
+shows the message builder with a post too long for X, run in Debian's
+Chromium; the marks, the screen-reader words, the verdict and the labels
+must look as the sheet says, and a trainer's own Lab must keep its looks.
+"""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from browser_support import APP_TIMEOUT_MS
+from lab_support import jupyter_lab, run_all_cells, write_notebook
+from stylesheet_support import declarations
+
+pytestmark = pytest.mark.browser
+
+TOO_LONG = "<b>Hãy ký</b> kiến nghị 🌊 " + "Nước mặn đang lấn vào ruộng lúa. " * 12
+CELL = f"""\
+from advocacy_lab.modules.campaign_message.message_builder import MessageBuilder
+builder = MessageBuilder(platforms=("x",))
+builder.value = {{**builder.value, "post": {TOO_LONG!r}}}
+builder.check()
+builder
+"""
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """``jupyter lab`` (tests/browser/lab_support.py) over a folder holding look.ipynb; its URL."""
+    folder = tmp_path / "course"
+    folder.mkdir()
+    write_notebook(folder, "look.ipynb", CELL)
+    with jupyter_lab(folder, tmp_path) as url:
+        yield url
+
+
+def test_the_feedback_looks_the_same_in_jupyterlab(browser, lab, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(APP_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        run_all_cells(page, lab, "look.ipynb", tmp_path=tmp_path)
+        over = page.locator(".al-feedback mark.al-mark-over")
+        expect(over).to_be_visible(timeout=3 * APP_TIMEOUT_MS)
+
+        looks = page.evaluate(
+            """() => {
+                const css = (sel) => getComputedStyle(document.querySelector(sel));
+                const sr = document.querySelector('.al-feedback .al-sr-only').getBoundingClientRect();
+                const label = document.querySelector('.al-post-text > .widget-label').getBoundingClientRect();
+                const field = document.querySelector('.al-post-text textarea').getBoundingClientRect();
+                return {
+                    sheets: [...document.querySelectorAll('head style')].filter((s) => s.textContent.includes('.al-sr-only')).length,
+                    over: css('.al-feedback mark.al-mark-over').backgroundColor,
+                    underline: css('.al-feedback mark.al-mark-over').textDecorationStyle,
+                    sample: css('.al-feedback mark.al-mark-sample-over').backgroundColor,
+                    verdict: css('.al-feedback .al-verdict').borderTopStyle,
+                    verdictColour: css('.al-feedback .al-verdict').color,
+                    edge: css('.al-feedback .al-platform-result').borderLeftColor,
+                    srWidth: sr.width, srHeight: sr.height,
+                    labelAbove: label.bottom <= field.top + 1, labelWidth: label.width,
+                    trainersOpen: document.querySelector('.al-feedback details.al-trainers').open,
+                    labBody: getComputedStyle(document.body).fontFamily,
+                    labUiFont: getComputedStyle(document.body).getPropertyValue('--jp-ui-font-family'),
+                };
+            }"""
+        )
+        assert looks["sheets"] == 1, looks  # the course sheet, once
+        assert looks["over"] == looks["sample"] == "rgb(253, 224, 220)", looks  # --al-over-soft
+        assert looks["underline"] == "wavy", looks
+        assert looks["verdict"] == "double" and looks["verdictColour"] == "rgb(176, 0, 32)", looks  # not ready
+        assert looks["edge"] == "rgb(176, 0, 32)", looks
+        assert looks["srWidth"] <= 1 and looks["srHeight"] <= 1, looks  # screen-reader words out of sight
+        assert looks["labelAbove"] and looks["labelWidth"] > 80, looks  # not cut at ipywidgets' 80 px
+        assert looks["trainersOpen"] is False, looks
+        # A trainer's Lab keeps its own font (Lab's stack, not the course's): the sheet restyles
+        # only the course's parts there (its page-wide rules wait for body[data-voila]).
+        def stack(fonts: str) -> str:
+            return fonts.lower().replace(" ", "").replace("'", '"')
+
+        ours = stack(declarations(".al-message-builder")["--al-font"])
+        assert looks["labUiFont"].strip() and stack(looks["labUiFont"]) != ours, looks
+        assert stack(looks["labBody"]) != ours, looks
+        # The screen-reader words are there, and say where the part that does not fit starts.
+        assert over.locator(".al-sr-only").first.text_content().strip()
+    finally:
+        context.close()
