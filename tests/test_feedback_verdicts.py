@@ -299,6 +299,63 @@ def test_a_post_that_fits_and_shows_is_not_marked():
     assert "al-marked-post" not in render_feedback(fb, platform_name="X", post=READY)
 
 
+# --- a "See more" with no published figure (Facebook) ------------------------------------
+
+LONG_FOR_FACEBOOK = (
+    "Every dry season salt water reaches further into the Mekong Delta's rice fields. " * 8
+    + "Sign the petition for a fresh-water reservoir: https://example.org/p?utm_source=facebook&utm_medium=social&utm_campaign=mekong"
+)
+
+
+def _cut_notes(lang: str) -> dict[str, str]:
+    return catalogue.texts("feedback.see_more", lang)
+
+
+def test_a_cut_without_a_figure_is_said_only_where_the_data_says_so():
+    # The catalogue's note stands for a fact with a source: the platform's entry in
+    # data/platforms.json has no preview length and its note says it shows "See more".
+    notes = _cut_notes("en")
+    assert notes, "Facebook's 'See more' is not explained anywhere"
+    for pid in notes:
+        platform = PLATFORMS[pid]
+        assert platform.preview_chars is None, pid  # else it is marked, with its figure
+        assert "See more" in platform.note and "not documented" in platform.note, pid
+    # Every platform whose data says it cuts at an unknown point has its note.
+    unknown = {p.id for p in PLATFORMS.values() if p.preview_chars is None and "'See more'" in p.note}
+    assert unknown == set(notes)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_facebook_s_see_more_is_explained_with_no_figure(lang):
+    fb = check_post(LONG_FOR_FACEBOOK, "facebook", lang=lang)
+    assert fb.metrics["preview_chars"] is None and fb.metrics["preview_cut"] is None
+    html = render_feedback(fb, platform_name="Facebook", lang=lang, post=LONG_FOR_FACEBOOK)
+    note = catalogue.text("feedback.see_more.facebook", lang)
+    seen = "".join(visible(html).text)
+    assert note in seen and "al-see-more-unpublished" in html
+    assert not re.search(r"\d", note)  # no figure claimed, in any language
+    assert "al-mark" not in html and "al-marked-post" not in html  # nothing marked at a guessed cut
+    # Trainers read "no published figure", not a blank that could pass for "no cut".
+    measures = dict(re.findall(r'data-metric="([a-z_]+)">([^<]*)<', html))
+    assert measures["preview_chars"] == catalogue.text("feedback.trainers.no_published_figure", lang)
+
+
+@pytest.mark.parametrize("platform", ["x", "instagram", "linkedin"])
+def test_no_see_more_note_where_the_cut_is_known_or_there_is_none(platform):
+    post = LONG_FOR_FACEBOOK[:270]
+    fb = check_post(post, platform)
+    html = render_feedback(fb, platform_name=platform, post=post)
+    assert "al-see-more-unpublished" not in html
+    measures = dict(re.findall(r'data-metric="([a-z_]+)">([^<]*)<', html))
+    expected = "–" if PLATFORMS[platform].preview_chars is None else str(PLATFORMS[platform].preview_chars)
+    assert measures["preview_chars"] == expected
+
+
+def test_no_see_more_note_on_an_empty_post():
+    fb = check_post("   ", "facebook")
+    assert "al-see-more-unpublished" not in render_feedback(fb, platform_name="Facebook", post="   ")
+
+
 def test_the_marked_post_carries_no_bidi_control_and_keeps_offsets():
     post = "Sign the petition: clean air \u202egnp.exe today. " + "a" * 300
     fb = check_post(post, "x")
@@ -530,8 +587,11 @@ def test_message_builder_shows_the_verdict_marks_and_no_rule_id(lang):
     html = feedback_html()
     assert 'data-verdict="suggestions"' in html and "al-verdict-ready" not in html
     assert catalogue.text("feedback.verdict_on.suggestions", lang, name="X (Twitter)") in "".join(visible(html).text)
-    # The section's border follows the verdict, not a bare "passed" green.
-    assert "border-left:4px solid #1e6b2f" not in html
+    # The section's border follows the verdict, not a bare "passed" green: the section
+    # carries the verdict, and the stylesheet gives that verdict its own colour.
+    assert '<section class="al-platform-result al-platform-result-x" data-verdict="suggestions">' in html
+    edge = declarations('.al-platform-result[data-verdict="suggestions"]')["border-left-color"]
+    assert edge == "var(--al-warn)" != declarations('.al-platform-result[data-verdict="ready"]')["border-left-color"]
 
     too_long = HOSTILE + "Hãy ký kiến nghị 🌊 " + "ộ" * 200
     builder.value = {**builder.value, "post": too_long}
@@ -544,6 +604,13 @@ def test_message_builder_shows_the_verdict_marks_and_no_rule_id(lang):
     assert "<script>" not in html and "&lt;script&gt;" in html
     shown = "".join(seen.text)
     assert not any(rule.id in shown for rule in RULES)
+
+    # Facebook: its "See more" explained, with no figure and no mark.
+    builder.value = {**builder.value, "platforms": ["facebook"], "post": LONG_FOR_FACEBOOK}
+    builder.check()
+    html = feedback_html()
+    assert catalogue.text("feedback.see_more.facebook", lang) in "".join(visible(html).text)
+    assert "al-mark" not in html
 
 
 def _walk(widget):

@@ -3,7 +3,9 @@
 A verdict line ("Ready", "Ready, with suggestions", "Not ready yet"), then the
 findings grouped by severity, each with its message and fix; the reading ease
 in words; and, when part of the post does not fit or does not show before
-"more", the post itself with that part marked.
+"more", the post itself with that part marked. Where a platform hides a long
+post behind "See more" at a point it publishes no figure for (Facebook), a
+note says so and nothing is marked: no cut is guessed.
 
 Learners never see a rule id or a raw score: the id stays in a ``data-rule``
 attribute (tests and trainers' tools find a finding by it), and in a folded
@@ -18,12 +20,12 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from advocacy_lab.core.catalogue import REFERENCE, languages, text, texts
 from advocacy_lab.core.feedback import SEVERITIES, Feedback, Finding, Verdict
 from advocacy_lab.core.message import format_number
-from advocacy_lab.core.text import strip_bidi_controls
+from advocacy_lab.core.text import is_blank, strip_bidi_controls
 
 _ICONS = {"error": "✖", "warning": "⚠", "tip": "💡"}
 
@@ -239,10 +241,33 @@ def render_marked_post(
     )
 
 
+def _cut_unpublished(metrics: Mapping[str, object], lang: str) -> str | None:
+    """What the catalogue says of a platform that hides a long post behind "more"
+    at a point it publishes no figure for (``feedback.see_more.<platform>``), or
+    None. Such a platform has no ``preview_chars`` in data/platforms.json (its
+    note says why), so nothing is marked: the learner is told so, with no figure."""
+    if metrics.get("preview_chars") is not None:
+        return None
+    return texts("feedback.see_more", _lang(lang)).get(str(metrics.get("platform", "")))
+
+
+def render_cut_unpublished(post: str, feedback: Feedback, *, lang: str = "en") -> str:
+    """The note on a platform whose "See more" cut has no published figure; empty elsewhere
+    and for an empty post."""
+    words = _cut_unpublished(feedback.metrics, lang)
+    if words is None or is_blank(post):
+        return ""
+    platform = html.escape(str(feedback.metrics.get("platform", "")))
+    return f'<p class="al-see-more-unpublished" data-platform="{platform}">{html.escape(words)}</p>'
+
+
 def render_details(post: str, feedback: Feedback, *, platform_name: str | None = None, lang: str = "en") -> str:
-    """What follows the findings: the reading ease in words and the marked post."""
-    return render_reading(feedback, lang=lang) + render_marked_post(
-        post, feedback, platform_name=platform_name, lang=lang
+    """What follows the findings: the reading ease in words, the marked post, and
+    where a platform's "more" cut is unknown, a note saying so."""
+    return (
+        render_reading(feedback, lang=lang)
+        + render_marked_post(post, feedback, platform_name=platform_name, lang=lang)
+        + render_cut_unpublished(post, feedback, lang=lang)
     )
 
 
@@ -265,10 +290,13 @@ def render_for_trainers(feedback: Feedback, *, lang: str = "en") -> str:
     else:
         rules = f"<li>{html.escape(label('trainers.no_rules', lang))}</li>"
     metrics = feedback.metrics
+    shown = {name: _raw(metrics[name]) for name in TRAINER_METRICS if name in metrics}
+    if "preview_chars" in shown and _cut_unpublished(metrics, lang) is not None:
+        # Not "none": the platform has a cut, at a point it does not publish.
+        shown["preview_chars"] = html.escape(label("trainers.no_published_figure", lang))
     measures = "".join(
-        f'<li><code>{name}</code>: <span class="al-trainers-metric" data-metric="{name}">{_raw(metrics[name])}</span></li>'
-        for name in TRAINER_METRICS
-        if name in metrics
+        f'<li><code>{name}</code>: <span class="al-trainers-metric" data-metric="{name}">{value}</span></li>'
+        for name, value in shown.items()
     )
     measures_html = (
         f'<div>{html.escape(label("trainers.metrics", lang))}</div><ul class="al-trainers-list">{measures}</ul>'
