@@ -72,3 +72,17 @@ def test_the_scan_finds_each_kind_of_inline_style(line):
 )
 def test_the_scan_lets_classes_and_button_styles_be(line):
     assert not inline_styles(line), line
+
+
+def test_catalogue_texts_are_words_not_markup():
+    # A style (or any tag) in a catalogue text would bypass the stylesheet, and the
+    # widgets escape every text they show: the markup around words is the Python side's.
+    from advocacy_lab.core.catalogue import catalogue, languages
+
+    tagged = [
+        f"{lang}: {key}: {value}"
+        for lang in languages()
+        for key, value in catalogue(lang).items()
+        if re.search(r"<[a-zA-Z/!]", value) or INLINE_STYLE.search(value)
+    ]
+    assert tagged == [], "\n".join(tagged)

@@ -59,7 +59,15 @@ class TrackingLinkBuilder(LearnerComponent):
         self._result = widgets.HTML("")
         self._result.add_class("al-link-result")
         self.children = [
-            self._labelled(widgets.HTML(), f"{self._text_prefix}.intro", "value"),
+            # Catalogue texts are words, not markup: the heading and its class are added here, escaped.
+            self._labelled(
+                widgets.HTML(), f"{self._text_prefix}.intro_title", "value",
+                lambda words: f'<h3 class="al-intro-title">{html.escape(words)}</h3>',
+            ),
+            self._labelled(
+                widgets.HTML(), f"{self._text_prefix}.intro", "value",
+                lambda words: f'<p class="al-intro-text">{html.escape(words)}</p>',
+            ),
             *self._inputs.values(),
             self._build,
             self._error,

@@ -88,7 +88,14 @@ class MessageBuilder(LearnerComponent):
             self._add_field(field.name, box, label_key=field.label)
             boxes[field.name] = box
 
-        self._intro = self._labelled(widgets.HTML(), f"{prefix}.intro", "value")
+        # Catalogue texts are words, not markup: the heading and its class are added here, escaped.
+        self._intro_title = self._labelled(
+            widgets.HTML(), f"{prefix}.intro_title", "value",
+            lambda words: f'<h3 class="al-intro-title">{html.escape(words)}</h3>',
+        )
+        self._intro = self._labelled(
+            widgets.HTML(), f"{prefix}.intro", "value", lambda words: f'<p class="al-intro-text">{html.escape(words)}</p>'
+        )
         self._problem = boxes["problem"]
         self._solution = boxes["solution"]
         self._ask = boxes["ask"]
@@ -138,6 +145,7 @@ class MessageBuilder(LearnerComponent):
         self._compose.on_click(self._guard(lambda _b: self.compose_from_message_box()))
 
         self.children = [
+            self._intro_title,
             self._intro,
             self._problem,
             self._solution,
