@@ -252,36 +252,45 @@ def test_the_full_room_page_speaks_the_learners_language(fragile):
 # -- a lesson cell that fails -------------------------------------------------------------------
 
 FAILING = "failing-cell.ipynb"
+DEAD_KERNEL = "dead-kernel.ipynb"
 #: What the failing cell raises: none of it may reach the page.
 SECRET = "ValueError", "the-secret-detail", "/srv/private/course"
+#: Each way a lesson cell fails: the cell raises (Voila puts an error output in its place), or the
+#: kernel dies under it (Voila writes its own stderr message at the server's failure).
+FAILURES = {
+    FAILING: "raise ValueError('the-secret-detail in /srv/private/course')",
+    DEAD_KERNEL: "import os\nos._exit(1)",
+}
 
 
-def write_failing_lesson(folder: Path) -> None:
-    """A lesson whose second code cell raises, with a path and a detail in its message."""
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# A lesson"),
-        nbformat.v4.new_code_cell("print('the cell before ran')"),
-        nbformat.v4.new_code_cell("raise ValueError('the-secret-detail in /srv/private/course')"),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, folder / FAILING)
+def write_failing_lessons(folder: Path) -> None:
+    """A lesson per way of failing, its second code cell the one that fails."""
+    for name, failing in FAILURES.items():
+        nb = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_markdown_cell("# A lesson"),
+            nbformat.v4.new_code_cell("print('the cell before ran')"),
+            nbformat.v4.new_code_cell(failing),
+        ])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, folder / name)
 
 
 @pytest.fixture(scope="module")
 def failing_lesson(tmp_path_factory):
-    """The course's server (its template and preheated kernels) over a folder holding the failing lesson."""
+    """The course's server (its template and preheated kernels) over a folder holding the failing lessons."""
     base = tmp_path_factory.mktemp("failing-lesson")
     notebooks = base / "notebooks"
     notebooks.mkdir()
-    write_failing_lesson(notebooks)
+    write_failing_lessons(notebooks)
     srv = start_server(base, notebooks=notebooks, traits=[])
     yield srv
     stop_server(srv)
 
 
 @pytest.mark.slow
-def test_a_failing_cell_says_so_in_every_language_and_nothing_of_the_error(failing_lesson):
-    status, _, body = request(failing_lesson, "GET", f"/voila/render/{FAILING}?lang=vi")
+@pytest.mark.parametrize("lesson", list(FAILURES))
+def test_a_failing_cell_says_so_in_every_language_and_nothing_of_the_error(failing_lesson, lesson):
+    status, _, body = request(failing_lesson, "GET", f"/voila/render/{lesson}?lang=vi")
     page = body.decode("utf-8")
     assert status == 200, page[:300]
     assert "the cell before ran" in page
@@ -293,8 +302,8 @@ def test_a_failing_cell_says_so_in_every_language_and_nothing_of_the_error(faili
         assert shown("server.cell_error.title", lang) in block.group(1)
         assert shown("server.cell_error.body", lang) in block.group(1)
     # Neither the error, nor Voila's English instruction to whoever runs the server, nor a path.
-    for leak in (*SECRET, "Traceback", "ExecutionError", "There was an error", "show_tracebacks",
-                 str(failing_lesson.notebooks)):
+    for leak in (*SECRET, "Traceback", "ExecutionError", "There was an error", "An exception occurred",
+                 "show_tracebacks", str(failing_lesson.notebooks)):
         assert leak not in page, leak
     # The trainer's log has the error.
-    assert "the-secret-detail" in failing_lesson.log_text()
+    assert ("the-secret-detail" if lesson == FAILING else "DeadKernelError") in failing_lesson.log_text()
