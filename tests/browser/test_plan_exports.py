@@ -24,6 +24,7 @@ import mistune
 import pytest
 from playwright.sync_api import expect
 
+from advocacy_lab.core.catalogue import text
 from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, open_notebook, page_ready
 from lab_support import LAB_PAGE_TIMEOUT_MS, jupyter_lab, run_all_cells, write_notebook
 
@@ -288,13 +289,15 @@ plan
 """
 
 
-def test_downloads_work_in_jupyterlab(browser, tmp_path):
-    """The same widget in the environment's real JupyterLab: a click there builds the file too
-    (anywidget's command round trip through Lab's kernel connection), with the title as typed."""
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_downloads_work_in_jupyterlab(browser, tmp_path, lang):
+    """The same widget in the environment's real JupyterLab (its language from ADVOCACY_LAB_LANG,
+    as a trainer sets it): a click there builds the file too (anywidget's command round trip
+    through Lab's kernel connection), with the title as typed, and says so in that language."""
     folder = tmp_path / "course"
     folder.mkdir()
     write_notebook(folder, "plan.ipynb", PLAN_CELL)
-    with jupyter_lab(folder, tmp_path) as url:
+    with jupyter_lab(folder, tmp_path, env={"ADVOCACY_LAB_LANG": lang}) as url:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         context.set_default_timeout(LAB_PAGE_TIMEOUT_MS)
         try:
@@ -305,10 +308,13 @@ def test_downloads_work_in_jupyterlab(browser, tmp_path):
             title.press_sequentially("Clean air <Lab>")  # no Enter
             name, content = download(page, "docx")
             assert name == "campaign-plan-clean-air-lab.docx"
-            assert docx.Document(io.BytesIO(content)).paragraphs[0].text == "Clean air <Lab>"
-            expect(page.locator(".al-download-status")).to_contain_text("campaign-plan-clean-air-lab.docx")
+            document = docx.Document(io.BytesIO(content))
+            assert document.paragraphs[0].text == "Clean air <Lab>"
+            ready = text("plan.download.ready", lang, format=text("plan_view.docx", lang), name=name)
+            expect(page.locator(".al-download-status")).to_have_text(ready)
             name, content = download(page, "md")
             assert name == "campaign-plan-clean-air-lab.md"
-            assert "Clean air" in content.decode("utf-8")
+            assert content.decode("utf-8").startswith("# Clean air")
+            assert text("plan.still_to_do", lang) in content.decode("utf-8")
         finally:
             context.close()
