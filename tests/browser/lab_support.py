@@ -32,6 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import nbformat
+
 from browser_support import http_get
 from server_support import free_port, wait_for
 
@@ -56,16 +58,9 @@ LAB_SETTINGS = {
 def write_notebook(folder: Path, name: str, *cells: str) -> Path:
     """``folder/name``: a Python 3 notebook of the given code cells, stored without outputs."""
     path = Path(folder) / name
-    notebook = {
-        "cells": [
-            {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
-            for source in cells
-        ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path.write_text(json.dumps(notebook), encoding="utf-8")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
     return path
 
 
