@@ -24,8 +24,16 @@ def test_core_and_checks_do_not_import_gui_libraries():
         import advocacy_lab.core as core
         names = ["advocacy_lab.checks"]
         names += [m.name for m in pkgutil.walk_packages(core.__path__, "advocacy_lab.core.")]
+        import advocacy_lab.analysis as analysis
+        names += ["advocacy_lab.analysis"]
+        names += [m.name for m in pkgutil.walk_packages(analysis.__path__, "advocacy_lab.analysis.")]
         for name in names:
             importlib.import_module(name)
+        # Module 03's analysis too, on a real table.
+        import pandas as pd
+        from advocacy_lab.analysis import load_insights, rates_by
+        rates_by(pd.DataFrame({"post_type": ["Photo"], "interactions": [3], "reach": [10]}), "engagement_rate_reach", "post_type")
+        load_insights("Type,Reach|Photo,10".replace("|", chr(10)).encode())
         # Run a check too: lazily imported libraries must not drag the GUI in either.
         from advocacy_lab.checks import check_post
         check_post("Sign the petition to protect the Mekong Delta. " * 3, "x")
@@ -36,6 +44,7 @@ def test_core_and_checks_do_not_import_gui_libraries():
     )
     assert "advocacy_lab.core.message" in out["modules"]
     assert "advocacy_lab.core.rules" in out["modules"]
+    assert "advocacy_lab.analysis.metrics" in out["modules"] and "advocacy_lab.analysis.insights" in out["modules"]
     for name in FORBIDDEN:
         assert name not in out["loaded"], f"{name} imported by the core"
 
@@ -49,7 +58,7 @@ def test_package_import_is_light():
         """
     )
     loaded = set(out)
-    for heavy in ("twitter_text", "grapheme", "textstat", *FORBIDDEN):
+    for heavy in ("twitter_text", "grapheme", "textstat", "pandas", *FORBIDDEN):
         assert heavy not in loaded, heavy
 
 
