@@ -67,6 +67,7 @@ def test_the_feedback_looks_the_same_in_jupyterlab(browser, lab, tmp_path):
                     trainersOpen: document.querySelector('.al-feedback details.al-trainers').open,
                     labBody: getComputedStyle(document.body).fontFamily,
                     labUiFont: getComputedStyle(document.body).getPropertyValue('--jp-ui-font-family'),
+                    postFont: css('.al-post-text textarea').fontFamily,
                 };
             }"""
         )
@@ -86,6 +87,8 @@ def test_the_feedback_looks_the_same_in_jupyterlab(browser, lab, tmp_path):
         ours = stack(declarations(".al-message-builder")["--al-font"])
         assert looks["labUiFont"].strip() and stack(looks["labUiFont"]) != ours, looks
         assert stack(looks["labBody"]) != ours, looks
+        # The course's prose fields in its system font, not ipywidgets' monospace (Vietnamese tone marks).
+        assert stack(looks["postFont"]) == ours, looks
         # The screen-reader words are there, and say where the part that does not fit starts.
         assert over.locator(".al-sr-only").first.text_content().strip()
     finally:
