@@ -6,6 +6,7 @@ generate_assignment) writes the learner versions to exercises/<assignment>/.
 The gradebook (gradebook.db) is created here but never committed.
 """
 import os
+from pathlib import Path
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -20,3 +21,33 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # and restored (with any test cell a learner edited) when autograding.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Graded exercises are answered through widgets, which save the answers beside the
+# notebook (<notebook>.answers.json, advocacy_lab.assignment). nbgrader's submit and
+# collect carry that file; autograde must never put an instructor's copy over it.
+from advocacy_lab.assignment.answers import answers_file_name  # noqa: E402
+from advocacy_lab.assignment.nbgrader_hooks import HideTestsInFeedback, RestoreReleasedCells  # noqa: E402
+from advocacy_lab.course import assignments  # noqa: E402
+from nbgrader.converters import Autograde, GenerateFeedback  # noqa: E402
+from nbgrader.preprocessors import OverwriteCells  # noqa: E402
+
+# The answers file and the lock beside it (core.drafts.FileDraftStore) are the learner's alone.
+c.Autograde.exclude_overwriting = {
+    name: [
+        file
+        for nb in sorted((Path(c.CourseDirectory.root) / "solutions" / name).glob("*.ipynb"))
+        for file in (answers_file_name(nb.stem), answers_file_name(nb.stem) + ".lock")
+    ]
+    for name in assignments(Path(c.CourseDirectory.root))
+}
+# An untouched submission restores its hidden tests without a checksum warning; a cell
+# changed from what was released still warns and is restored (nbgrader_hooks.py says why).
+c.Autograde.sanitize_preprocessors = [
+    RestoreReleasedCells if p is OverwriteCells else p
+    for p in Autograde.class_traits()["sanitize_preprocessors"].default()
+]
+# The feedback a learner receives shows no hidden test's code (nbgrader#917).
+c.GenerateFeedback.preprocessors = [
+    *GenerateFeedback.class_traits()["preprocessors"].default(),
+    HideTestsInFeedback,
+]

@@ -303,3 +303,21 @@ def test_the_sheet_speaks_the_page_language(folder, monkeypatch):
     with pytest.raises(AnswerProblem) as problem:
         graded("post_has_call_to_action", folder=folder)
     assert problem.value.in_language("vi") == "Phần 1: một bài đăng sẵn sàng cho X và Instagram: chưa trả lời."
+
+
+def test_the_sheet_header_says_how_it_works_in_the_page_language(folder):
+    import html
+
+    from advocacy_lab.core.catalogue import text
+    from widget_support import all_html
+
+    sheet = answer_sheet(folder=folder)
+    header = sheet.header
+    # How the exercise works, then where the answers are saved (the keeper).
+    assert list(header.children) == [sheet.intro, sheet.keeper]
+    assert "no code to write" in all_html(header)
+    assert answers_file_name(spec.NOTEBOOK) in sheet.keeper._status.value
+    for lang in languages():
+        sheet.intro.lang = lang  # as the page session sets it
+        assert sheet.intro.value == f"<p>{html.escape(text('assignment.campaign_message.intro', lang))}</p>"
+    assert "không cần viết mã" in html.unescape(sheet.intro.value)  # the last language set: vi

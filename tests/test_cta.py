@@ -286,6 +286,17 @@ def _grading_cell(grade_id: str) -> str:
     return re.sub(r"^### (BEGIN|END) HIDDEN TESTS$", "", cell.source, flags=re.MULTILINE)
 
 
+def _answer_post(post: str, folder: Path, monkeypatch) -> None:
+    """The learner's post in the answers file beside the notebook, where the graded cells read it
+    (the exercise is answered through widgets, which save through the drafts' file store)."""
+    from advocacy_lab.assignment import campaign_message as spec
+    from advocacy_lab.assignment.answers import answers_path
+    from advocacy_lab.core.drafts import FileDraftStore
+
+    FileDraftStore(answers_path(spec.NOTEBOOK, folder), show_path=False).save(spec.POST_KEY, {"post": post})
+    monkeypatch.chdir(folder)
+
+
 @pytest.mark.parametrize(
     "post",
     [
@@ -295,16 +306,18 @@ def _grading_cell(grade_id: str) -> str:
         "Let's ask the District People's Committee to publish the budget: sign by 30 June. #OpenBudget",
     ],
 )
-def test_graded_exercise_gives_the_call_to_action_point(post):
+def test_graded_exercise_gives_the_call_to_action_point(post, tmp_path, monkeypatch):
     source = _grading_cell("post_has_call_to_action")
     assert "check_post" in source and "cta.missing" in source, "the graded cell no longer uses the checker"
-    exec(_grading_cell("setup_imports") + "\n" + source, {"post": post})
+    _answer_post(post, tmp_path, monkeypatch)
+    exec(source, {})
 
 
-def test_graded_exercise_withholds_the_point_without_an_ask():
+def test_graded_exercise_withholds_the_point_without_an_ask(tmp_path, monkeypatch):
     post = "Hơn 2.000 người đã ký kiến nghị đòi công khai ngân sách quận. Cảm ơn các bạn đã chia sẻ! #NganSachMo"
+    _answer_post(post, tmp_path, monkeypatch)
     with pytest.raises(AssertionError, match="call to action"):
-        exec(_grading_cell("setup_imports") + "\n" + _grading_cell("post_has_call_to_action"), {"post": post})
+        exec(_grading_cell("post_has_call_to_action"), {})
 
 
 # --- the word lists are data ---------------------------------------------------

@@ -67,7 +67,11 @@ def _cmd_release(args: argparse.Namespace) -> int:
     from advocacy_lab.core.catalogue import text
     from advocacy_lab.course import release_exercises
 
-    released = release_exercises(args.course)
+    try:
+        released = release_exercises(args.course)
+    except ValueError as exc:  # e.g. instructor answers that would ship with the release
+        print(f"advocacy-lab: {exc}", file=sys.stderr)
+        return 2
     if not released:
         print(text("cli.course.no_assignments", folder=args.course / "solutions"), file=sys.stderr)
         return 1

@@ -84,6 +84,22 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
+def refuse_instructor_answers(root: Path, name: str, lang: str = "en") -> None:
+    """ValueError when ``solutions/<name>/`` holds an answers file (``*.answers.json``, beside any lock).
+
+    nbgrader copies every file of the source folder into the release: an answers file the
+    instructor's widgets wrote while trying the solution would ship the instructor's answers
+    to every learner. Nothing is released until it is moved out of ``solutions/``.
+    """
+    from advocacy_lab.assignment.answers import ANSWERS_SUFFIX
+    from advocacy_lab.core.catalogue import text
+
+    folder = Path(root) / "solutions" / name
+    found = sorted(p.name for p in folder.rglob(f"*{ANSWERS_SUFFIX}*") if p.is_file())
+    if found:
+        raise ValueError(text("assignment.release.instructor_answers", lang, folder=folder, files=", ".join(found)))
+
+
 def release_exercises(root: Path) -> list[str]:
     """Regenerate ``exercises/`` from ``solutions/`` with ``nbgrader generate_assignment``.
 
@@ -95,6 +111,7 @@ def release_exercises(root: Path) -> list[str]:
     root = Path(root).resolve()
     released = []
     for name in assignments(root):
+        refuse_instructor_answers(root, name)
         cmd = [
             sys.executable,
             "-m",

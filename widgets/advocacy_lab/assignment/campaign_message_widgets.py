@@ -54,4 +54,7 @@ def answer_sheet(folder: str | os.PathLike[str] | None = None, store: Any = None
             lang=lang,
         ),
     }
-    return AnswerSheet(spec.NOTEBOOK, parts, spec.VISIBLE_CHECKS, intros=intros, folder=folder, store=store)
+    intro = PartIntro(None, lambda code: text("assignment.campaign_message.intro", code), lang=lang)
+    return AnswerSheet(
+        spec.NOTEBOOK, parts, spec.VISIBLE_CHECKS, intros=intros, intro=intro, folder=folder, store=store
+    )

@@ -162,9 +162,9 @@ class NumberAndChoiceAnswer(LearnerComponent):
 
 
 class PartIntro(InPageLanguage, widgets.HTML):
-    """A part's heading and instructions, from the catalogue, in the page's language."""
+    """A part's heading (if any) and instructions, from the catalogue, in the page's language."""
 
-    def __init__(self, heading: Any, words: Callable[[str], str], *, lang: str = "en", **kwargs: Any) -> None:
+    def __init__(self, heading: Any | None, words: Callable[[str], str], *, lang: str = "en", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._heading = heading
         self._words = words
@@ -173,10 +173,8 @@ class PartIntro(InPageLanguage, widgets.HTML):
         self.add_class("al-part-intro")
 
     def _draw(self) -> None:
-        self.value = (
-            f"<h3>{html.escape(localized(self._heading, self.lang))}</h3>"
-            f"<p>{html.escape(self._words(self.lang))}</p>"
-        )
+        heading = f"<h3>{html.escape(localized(self._heading, self.lang))}</h3>" if self._heading else ""
+        self.value = f"{heading}<p>{html.escape(self._words(self.lang))}</p>"
 
     def _in_language(self) -> None:
         self._draw()
@@ -276,17 +274,26 @@ class AnswerSheet:
         checks: Mapping[str, Any],
         *,
         intros: Mapping[str, widgets.Widget] | None = None,
+        intro: widgets.Widget | None = None,
         folder: str | os.PathLike[str] | None = None,
         store: Any = None,
     ) -> None:
         session = page_session()
         self.parts = dict(parts)
         self.intros = dict(intros or {})
+        self.intro = intro
         self.store = store if store is not None else answers_store(notebook, folder)
         components = tuple(self.parts.values())
         self.keeper = DraftKeeper(components, self.store, lang=session.lang)
         self.self_check = SelfCheck(components, checks, lang=session.lang)
         session.follow(self.keeper, self.self_check, *components, *self.intros.values())
+        if intro is not None:
+            session.follow(intro)
+
+    @property
+    def header(self) -> widgets.Widget:
+        """How the exercise works, and where the answers are saved (the keeper), for the first cell."""
+        return widgets.VBox([w for w in (self.intro, self.keeper) if w is not None])
 
     def part(self, name: str) -> widgets.Widget:
         """A part's instructions above its answer widget, to display in its cell."""

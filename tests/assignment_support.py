@@ -1,0 +1,42 @@
+"""The graded exercise answered as a learner does: through its widgets, built headlessly.
+
+Shared by the nbgrader round trip (tests/test_nbgrader.py), the notebook runs
+(tests/test_notebooks_execute.py) and the browser tests: the model answers are typed
+into the widgets, which write the answers file themselves (nothing here writes it).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from advocacy_lab.assignment import campaign_message as spec
+from advocacy_lab.assignment.campaign_message_widgets import answer_sheet
+from advocacy_lab.core.counting import weighted_length
+from widget_support import one
+
+#: The model answers (full marks), typed into the widgets by the tests; never shipped as a file.
+SOLUTION_POST = (
+    "Sign our petition by 30 June: ask the District People's Committee to publish "
+    "the district budget online in plain language. Families pay for schools and "
+    "clinics; they deserve to see how the money is spent. #OpenBudget"
+)
+SOLUTION_LINK = {
+    "url": spec.PETITION_URL, "source": spec.LINK_SOURCE, "medium": spec.LINK_MEDIUM, "campaign": spec.LINK_CAMPAIGN,
+}
+SOLUTION_LENGTH = weighted_length(spec.VI_POST, "x")
+SOLUTION_FITS = SOLUTION_LENGTH <= spec.X_LIMIT
+
+
+def answer_through_widgets(folder: Path, *, post=SOLUTION_POST, link=SOLUTION_LINK,
+                           length=str(SOLUTION_LENGTH), fits=SOLUTION_FITS):
+    """A learner answering in ``folder``: the notebook's widgets, typed in and clicked. Returns the sheet."""
+    sheet = answer_sheet(folder=folder)
+    builder = sheet.parts["post"]
+    one(builder, "al-post-text").value = post
+    one(builder, "al-check").click()
+    for name, value in link.items():
+        one(sheet.parts["link"], f"al-link-{name}").value = value
+    one(sheet.parts["link"], "al-link-build").click()
+    one(sheet.parts["length"], "al-answer-number").value = length
+    one(sheet.parts["length"], "al-answer-choice").value = fits
+    one(sheet.self_check, "al-self-check-button").click()
+    return sheet
