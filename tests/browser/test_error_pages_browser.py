@@ -137,6 +137,9 @@ def test_a_failed_cell_is_said_in_the_pages_language_and_nothing_of_the_error(br
         assert text("server.cell_error.title", "vi") in shown
         assert text("server.cell_error.body", "vi") in shown
         assert text("server.cell_error.title", "en") not in shown  # in the page, hidden: not the page's language
+        # Set as prose: in a monospace font Vietnamese tone marks stack badly ("lỗi" drawn as "lôĩ").
+        font = failed.locator("[lang=vi] p").last.evaluate("p => getComputedStyle(p).fontFamily")
+        assert "mono" not in font.lower(), font
         whole = page.locator("body").inner_text()
         for leak in ("ValueError", "the-secret-detail", "/srv/private", "Traceback", "There was an error",
                      "show_tracebacks"):
