@@ -321,3 +321,23 @@ def test_the_sheet_header_says_how_it_works_in_the_page_language(folder):
         sheet.intro.lang = lang  # as the page session sets it
         assert sheet.intro.value == f"<p>{html.escape(text('assignment.campaign_message.intro', lang))}</p>"
     assert "không cần viết mã" in html.unescape(sheet.intro.value)  # the last language set: vi
+
+
+def test_on_a_voila_self_check_page_a_graded_cell_reads_no_file_and_raises_nothing(folder, monkeypatch, capsys):
+    from advocacy_lab.assignment.answers import VOILA_ENV, served_by_voila
+    from advocacy_lab.ui import stores
+
+    # The same environments as the widgets' own test for Voila (ui.stores), so the two never drift.
+    assert VOILA_ENV == stores._VOILA_ENV
+    for env in ({}, {"SERVER_SOFTWARE": "voila/0.5"}, *({name: "1"} for name in VOILA_ENV)):
+        assert served_by_voila(env) is stores.running_under_voila(env), env
+    # A hand-made answers file beside the served notebook is not read (it would be every page's).
+    _file(folder).write_text("{}", "utf-8")
+    monkeypatch.setenv("VOILA_KERNEL_ID", "k-1")
+    for grade_id in VISIBLE_CHECKS:
+        values = graded(grade_id, folder=folder)
+        assert values["post"] is None and values["x_length"] is None
+    assert capsys.readouterr().out == ""
+    monkeypatch.delenv("VOILA_KERNEL_ID")
+    with pytest.raises(AnswerProblem):
+        graded("post_has_call_to_action", folder=folder)

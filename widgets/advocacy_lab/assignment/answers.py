@@ -51,6 +51,18 @@ MAX_NUMBER_DIGITS = 9
 SHOWN_ANSWER_CHARS = 2000
 
 
+#: Set in a kernel Voila starts (as ``ui.stores.running_under_voila`` reads them; a test keeps the two in step).
+VOILA_ENV = ("VOILA_KERNEL_ID", "VOILA_PREHEAT", "VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_APP_PORT")
+
+
+def served_by_voila(environ: Mapping[str, str] | None = None) -> bool:
+    """True in a kernel Voila runs: the exercise is a self-check page, its answers in the learner's browser."""
+    env = os.environ if environ is None else environ
+    if env.get("SERVER_SOFTWARE", "").lower().startswith("voila"):
+        return True
+    return any(env.get(name) for name in VOILA_ENV)
+
+
 def answers_file_name(notebook: str) -> str:
     """``campaign-message`` (or ``campaign-message.ipynb``) -> ``campaign-message.answers.json``."""
     stem = notebook[: -len(".ipynb")] if notebook.endswith(".ipynb") else notebook

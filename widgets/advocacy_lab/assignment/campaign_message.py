@@ -26,7 +26,7 @@ from advocacy_lab.core.catalogue import REFERENCE, Label, TextKey, languages, te
 from advocacy_lab.core.links import LinkError
 from advocacy_lab.modules.campaign_message.schema import MESSAGE_BUILDER, TRACKING_LINK
 
-from .answers import AnswerProblem, Answers, answers_path, shown_answer
+from .answers import AnswerProblem, Answers, answers_path, served_by_voila, shown_answer
 
 #: The assignment and its notebook (``solutions/campaign-message/campaign-message.ipynb``).
 ASSIGNMENT = "campaign-message"
@@ -156,6 +156,13 @@ VISIBLE_CHECKS: dict[str, VisibleCheck] = {
 }
 
 
+class NotGradedHere(dict):
+    """What a test cell gets on a self-check page: nothing to grade, every value ``None``."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
 def _grading_language() -> str:
     code = os.environ.get("ADVOCACY_LAB_LANG", "").strip()
     return code if code in languages() else REFERENCE
@@ -169,6 +176,10 @@ def graded(grade_id: str, folder: str | os.PathLike[str] | None = None) -> dict[
     """
     __tracebackhide__ = True  # the learner reads the reason, not our frames
     check = VISIBLE_CHECKS[grade_id]
+    if served_by_voila():
+        # A self-check page: the answers live in the learner's browser, not in a file on the
+        # server (shared by every page), and "Check my answers" runs this same visible check.
+        return NotGradedHere()
     lang = _grading_language()
     try:
         answers = Answers.read(answers_path(NOTEBOOK, folder))
