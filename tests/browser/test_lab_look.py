@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from advocacy_lab.core.catalogue import text
 from browser_support import APP_TIMEOUT_MS
 from lab_support import jupyter_lab, run_all_cells, write_notebook
 from stylesheet_support import declarations
@@ -22,24 +23,28 @@ pytestmark = pytest.mark.browser
 TOO_LONG = "<b>Hãy ký</b> kiến nghị 🌊 " + "Nước mặn đang lấn vào ruộng lúa. " * 12
 CELL = f"""\
 from advocacy_lab.modules.campaign_message.message_builder import MessageBuilder
+from advocacy_lab.ui.session import page_session
 builder = MessageBuilder(platforms=("x",))
+page_session().follow(builder)  # the course language, from ADVOCACY_LAB_LANG in JupyterLab
 builder.value = {{**builder.value, "post": {TOO_LONG!r}}}
 builder.check()
 builder
 """
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """``jupyter lab`` (tests/browser/lab_support.py) over a folder holding look.ipynb; its URL."""
+@pytest.fixture(params=["en", "vi"])
+def lab(request, tmp_path):
+    """``jupyter lab`` (tests/browser/lab_support.py) over a folder holding look.ipynb, its kernels
+    in the course language of the parameter (ADVOCACY_LAB_LANG); its URL and that language."""
     folder = tmp_path / "course"
     folder.mkdir()
     write_notebook(folder, "look.ipynb", CELL)
-    with jupyter_lab(folder, tmp_path) as url:
-        yield url
+    with jupyter_lab(folder, tmp_path, env={"ADVOCACY_LAB_LANG": request.param}) as url:
+        yield url, request.param
 
 
 def test_the_feedback_looks_the_same_in_jupyterlab(browser, lab, tmp_path):
+    lab, lang = lab
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(APP_TIMEOUT_MS)
     try:
@@ -89,7 +94,11 @@ def test_the_feedback_looks_the_same_in_jupyterlab(browser, lab, tmp_path):
         assert stack(looks["labBody"]) != ours, looks
         # The course's prose fields in its system font, not ipywidgets' monospace (Vietnamese tone marks).
         assert stack(looks["postFont"]) == ours, looks
-        # The screen-reader words are there, and say where the part that does not fit starts.
-        assert over.locator(".al-sr-only").first.text_content().strip()
+        # The screen-reader words say, in the course's language, where the part that does not fit starts.
+        assert over.locator(".al-sr-only").first.text_content().strip() == text("feedback.marked.over_start", lang)
+        expect(page.locator(".al-feedback .al-verdict")).to_contain_text(
+            text("feedback.verdict_on.not_ready", lang, name="X (Twitter)")
+        )
+        expect(page.locator(".al-feedback details.al-trainers > summary")).to_have_text(text("feedback.trainers.title", lang))
     finally:
         context.close()
