@@ -53,6 +53,19 @@ def answer_everything(sheet, *, post=GOOD_POST, link=GOOD_LINK, length=str(RIGHT
     one(sheet.parts["length"], "al-answer-choice").value = fits
 
 
+def grade(grade_id, folder):
+    """A test cell's call as nbgrader runs it (autograde sets NBGRADER_EXECUTION in the kernel)."""
+    previous = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    try:
+        return graded(grade_id, folder=folder)
+    finally:
+        if previous is None:
+            del os.environ["NBGRADER_EXECUTION"]
+        else:
+            os.environ["NBGRADER_EXECUTION"] = previous
+
+
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
@@ -98,7 +111,7 @@ def test_widgets_write_versioned_records_atomically_and_answers_come_back(folder
 def test_answers_written_by_widgets_pass_every_visible_check(folder, capsys):
     answer_everything(answer_sheet(folder=folder))
     for grade_id in VISIBLE_CHECKS:
-        graded(grade_id, folder=folder)
+        grade(grade_id, folder=folder)
     shown = capsys.readouterr().out
     # The answer graded is printed as text beside the score (formgrader, feedback).
     assert GOOD_POST in shown and "utm_campaign=open-budget-2025" in shown and str(RIGHT_LENGTH) in shown
@@ -110,13 +123,13 @@ def test_visible_checks_fail_with_the_lessons_reasons(folder):
         post="Sign the petition today. " * 20, link={**GOOD_LINK, "source": "twitter"}, length="three hundred",
     )
     with pytest.raises(AnswerProblem) as post:
-        graded("post_passes_x_and_instagram", folder=folder)
+        grade("post_passes_x_and_instagram", folder=folder)
     assert post.value.code == "assignment.campaign_message.post.not_ready"
     with pytest.raises(AnswerProblem) as link:
-        graded("tracked_link_has_utm_parameters", folder=folder)
+        grade("tracked_link_has_utm_parameters", folder=folder)
     assert link.value.code == "assignment.campaign_message.link.wrong_source"
     with pytest.raises(AnswerProblem) as length:
-        graded("weighted_length_of_vietnamese_post", folder=folder)
+        grade("weighted_length_of_vietnamese_post", folder=folder)
     assert length.value.code == "assignment.answers.not_whole_number"
     assert "three hundred" in str(length.value)
 
@@ -156,7 +169,7 @@ def test_an_unreadable_answers_file_gives_a_plain_reason_for_every_part(folder, 
         _write(folder, payload)
     for grade_id in VISIBLE_CHECKS:
         with pytest.raises(AnswerProblem) as problem:
-            graded(grade_id, folder=folder)
+            grade(grade_id, folder=folder)
         assert problem.value.code == code
         for lang in languages():
             words = problem.value.in_language(lang)
@@ -223,7 +236,7 @@ def test_hand_edited_answers_earn_nothing(folder, name):
     parts, grade_id, problem_name = HOSTILE_PARTS[name]
     _write(folder, _file_of(parts))
     with pytest.raises(AnswerProblem) as problem:
-        graded(grade_id, folder=folder)
+        grade(grade_id, folder=folder)
     assert problem.value.code == f"assignment.answers.{problem_name}"
 
 
@@ -232,9 +245,9 @@ def test_a_record_that_is_not_a_record_counts_as_not_answered(folder):
     _write(folder, json.dumps({"schema_version": 1, "drafts": {
         spec.POST_KEY: _record({"post": GOOD_POST}), spec.LINK_KEY: "not a record",
     }}).encode())
-    assert graded("post_has_call_to_action", folder=folder) == {"post": GOOD_POST}
+    assert grade("post_has_call_to_action", folder=folder) == {"post": GOOD_POST}
     with pytest.raises(AnswerProblem) as problem:
-        graded("tracked_link_has_utm_parameters", folder=folder)
+        grade("tracked_link_has_utm_parameters", folder=folder)
     assert problem.value.code == "assignment.answers.not_answered"
 
 
@@ -301,7 +314,7 @@ def test_the_sheet_speaks_the_page_language(folder, monkeypatch):
     assert [label for label, _ in choice.options] == ["Yes, it fits", "No, it is too long"]
     assert choice.value is True
     with pytest.raises(AnswerProblem) as problem:
-        graded("post_has_call_to_action", folder=folder)
+        grade("post_has_call_to_action", folder=folder)
     assert problem.value.in_language("vi") == "Phần 1: một bài đăng sẵn sàng cho X và Instagram: chưa trả lời."
 
 
@@ -335,9 +348,30 @@ def test_on_a_voila_self_check_page_a_graded_cell_reads_no_file_and_raises_nothi
     _file(folder).write_text("{}", "utf-8")
     monkeypatch.setenv("VOILA_KERNEL_ID", "k-1")
     for grade_id in VISIBLE_CHECKS:
-        values = graded(grade_id, folder=folder)
+        values = grade(grade_id, folder=folder)
         assert values["post"] is None and values["x_length"] is None
     assert capsys.readouterr().out == ""
     monkeypatch.delenv("VOILA_KERNEL_ID")
     with pytest.raises(AnswerProblem):
-        graded("post_has_call_to_action", folder=folder)
+        grade("post_has_call_to_action", folder=folder)
+
+
+def test_in_the_learners_own_kernel_a_graded_cell_says_not_yet_and_raises_nothing(folder, capsys):
+    """JupyterLab's Run All goes on to every part: a part not answered yet, or not passing the visible
+    check, is said in words; the same cell under nbgrader scores 0 (the tests above)."""
+    from advocacy_lab.core.catalogue import text
+
+    for grade_id in VISIBLE_CHECKS:
+        assert graded(grade_id, folder=folder)["post"] is None  # nothing answered: no file yet
+    shown = capsys.readouterr().out
+    assert shown.count("Not yet (Part 1") == 2 and "No answers found" in shown and "Traceback" not in shown
+    sheet = answer_sheet(folder=folder)
+    long_post = "Sign the petition for an open budget. " * 10  # over X's limit
+    answer_everything(sheet, post=long_post, length="12")
+    assert graded("post_passes_x_and_instagram", folder=folder) == {"post": long_post}
+    assert graded("weighted_length_of_vietnamese_post", folder=folder) == {"x_length": 12}  # hidden: wrong
+    shown = capsys.readouterr().out
+    assert f"post: {long_post}" in shown and "Not yet (Part 1" in shown
+    assert text("assignment.graded.visible_passes", "en") in shown  # the length's visible check only reads it
+    with pytest.raises(AnswerProblem):
+        grade("post_passes_x_and_instagram", folder)

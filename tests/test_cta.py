@@ -295,6 +295,7 @@ def _answer_post(post: str, folder: Path, monkeypatch) -> None:
 
     FileDraftStore(answers_path(spec.NOTEBOOK, folder), show_path=False).save(spec.POST_KEY, {"post": post})
     monkeypatch.chdir(folder)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # as nbgrader runs the cell
 
 
 @pytest.mark.parametrize(

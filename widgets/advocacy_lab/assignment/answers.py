@@ -51,6 +51,16 @@ MAX_NUMBER_DIGITS = 9
 SHOWN_ANSWER_CHARS = 2000
 
 
+#: Set by nbgrader in the kernel while it autogrades or validates a notebook.
+GRADING_ENV = "NBGRADER_EXECUTION"
+
+
+def being_graded(environ: Mapping[str, str] | None = None) -> bool:
+    """True in a kernel nbgrader runs to grade (or validate) the notebook."""
+    env = os.environ if environ is None else environ
+    return bool(env.get(GRADING_ENV, "").strip())
+
+
 #: Set in a kernel Voila starts (as ``ui.stores.running_under_voila`` reads them; a test keeps the two in step).
 VOILA_ENV = ("VOILA_KERNEL_ID", "VOILA_PREHEAT", "VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_APP_PORT")
 

@@ -26,7 +26,7 @@ from advocacy_lab.core.catalogue import REFERENCE, Label, TextKey, languages, te
 from advocacy_lab.core.links import LinkError
 from advocacy_lab.modules.campaign_message.schema import MESSAGE_BUILDER, TRACKING_LINK
 
-from .answers import AnswerProblem, Answers, answers_path, served_by_voila, shown_answer
+from .answers import AnswerProblem, Answers, answers_path, being_graded, served_by_voila, shown_answer
 
 #: The assignment and its notebook (``solutions/campaign-message/campaign-message.ipynb``).
 ASSIGNMENT = "campaign-message"
@@ -172,7 +172,12 @@ def graded(grade_id: str, folder: str | os.PathLike[str] | None = None) -> dict[
     """What a test cell calls: the answers of ``grade_id`` read from the answers file beside the
     notebook, shown as text, checked by the visible test; returned for the hidden tests.
 
-    Raises ``AnswerProblem`` (an AssertionError, so the cell scores 0) with the reason in plain words.
+    - While nbgrader grades or validates: a problem raises ``AnswerProblem`` (an AssertionError,
+      so the cell scores 0) with the reason in plain words.
+    - In the learner's own kernel (JupyterLab, Notebook): the same check, said in words and never
+      raised, so that "Run All" goes on to every part's widgets instead of stopping at the first
+      part not yet answered.
+    - On a Voila self-check page: nothing (see ``NotGradedHere``).
     """
     __tracebackhide__ = True  # the learner reads the reason, not our frames
     check = VISIBLE_CHECKS[grade_id]
@@ -181,20 +186,30 @@ def graded(grade_id: str, folder: str | os.PathLike[str] | None = None) -> dict[
         # server (shared by every page), and "Check my answers" runs this same visible check.
         return NotGradedHere()
     lang = _grading_language()
+    part = _words(check.part, lang)
+    practice = not being_graded()
     try:
         answers = Answers.read(answers_path(NOTEBOOK, folder))
         values = check.read(answers)
     except AnswerProblem as problem:
-        print(text("assignment.graded.none", lang, part=_words(check.part, lang)))
+        if practice:
+            print(text("assignment.graded.not_yet", lang, part=part, reason=problem.in_language(lang)))
+            return NotGradedHere()
+        print(text("assignment.graded.none", lang, part=part))
         raise AnswerProblem(problem.code, **problem.values) from None
     # The answer as plain text: the trainer reads it beside the score (formgrader, feedback).
-    print(text("assignment.graded.heading", lang, part=_words(check.part, lang)))
+    print(text("assignment.graded.heading", lang, part=part))
     for name, value in values.items():
         print(f"{name}: {shown_answer(value)}")
     try:
         check.check(values)
     except AnswerProblem as problem:
+        if practice:
+            print(text("assignment.graded.not_yet", lang, part=part, reason=problem.in_language(lang)))
+            return values
         raise AnswerProblem(problem.code, **problem.values) from None
+    if practice:
+        print(text("assignment.graded.visible_passes", lang))
     return values
 
 

@@ -39,16 +39,11 @@ from advocacy_lab.ui.language import InPageLanguage
 from advocacy_lab.ui.session import page_session
 from advocacy_lab.ui.stores import running_under_voila
 
-from .answers import AnswerProblem, Answers, answers_path
-
-#: Set by nbgrader in the kernel while it autogrades or validates a notebook.
-GRADING_ENV = "NBGRADER_EXECUTION"
-
+from .answers import GRADING_ENV, AnswerProblem, Answers, answers_path, being_graded
 
 def grading(environ: Mapping[str, str] | None = None) -> bool:
-    """True in a kernel nbgrader runs to grade (or validate) the notebook."""
-    env = os.environ if environ is None else environ
-    return bool(env.get(GRADING_ENV, "").strip())
+    """True in a kernel nbgrader runs to grade (or validate) the notebook (``answers.being_graded``)."""
+    return being_graded(environ)
 
 
 class AnswersFileStore(FileDraftStore):
@@ -302,6 +297,7 @@ class AnswerSheet:
 
 
 __all__ = [
+    "GRADING_ENV",
     "AnswerSheet",
     "AnswersFileStore",
     "NumberAndChoiceAnswer",
