@@ -102,3 +102,59 @@ def test_the_feedback_looks_the_same_in_jupyterlab(browser, lab, tmp_path):
         expect(page.locator(".al-feedback details.al-trainers > summary")).to_have_text(text("feedback.trainers.title", lang))
     finally:
         context.close()
+
+
+MAP_CELLS = (
+    # The landing page's course map, module 04 started, and 04's previous/next links.
+    "from advocacy_lab.ui.course_map import CourseMap\n"
+    "CourseMap(progress={'campaign-message': 'started'})",
+    "from advocacy_lab.ui.navigation import module_navigation\n"
+    "module_navigation('04-campaign-message.ipynb')",
+)
+
+
+def _rgb(hex_colour: str) -> str:
+    """'#1b5e9b' as the browser computes it: 'rgb(27, 94, 155)'."""
+    value = hex_colour.strip().lstrip("#")
+    return "rgb({}, {}, {})".format(*(int(value[i : i + 2], 16) for i in (0, 2, 4)))
+
+
+def test_the_course_map_and_links_look_the_same_in_jupyterlab(browser, tmp_path):
+    folder = tmp_path / "course"
+    folder.mkdir()
+    write_notebook(folder, "map.ipynb", *MAP_CELLS)
+    colours = declarations(".al-course-map")
+    with jupyter_lab(folder, tmp_path) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(APP_TIMEOUT_MS)
+        try:
+            page = context.new_page()
+            run_all_cells(page, url, "map.ipynb", tmp_path=tmp_path)
+            started = page.locator(".al-course-map-list .al-module[data-module='campaign-message']")
+            expect(started).to_be_visible(timeout=3 * APP_TIMEOUT_MS)
+            looks = page.evaluate(
+                """() => {
+                    const css = (sel) => getComputedStyle(document.querySelector(sel));
+                    return {
+                        list: css('.al-course-map-list .al-module-list').listStyleType,
+                        card: css('.al-course-map-list .al-module-available:not([data-module="campaign-message"])').borderLeftColor,
+                        cardWidth: css('.al-course-map-list .al-module-available').borderLeftWidth,
+                        startedCard: css('.al-course-map-list .al-module[data-module="campaign-message"]').borderLeftColor,
+                        badge: css('.al-progress-started').color,
+                        badgeBorder: css('.al-progress-started').borderTopStyle,
+                        nav: css('.al-module-nav-links').display,
+                        navRule: css('.al-module-nav-links').borderTopStyle,
+                        inline: [...document.querySelectorAll(
+                            '.al-course-map .widget-html-content [style], .al-module-nav .widget-html-content [style]'
+                        )].map((e) => e.outerHTML.slice(0, 80)),
+                    };
+                }"""
+            )
+        finally:
+            context.close()
+    assert looks["list"] == "none", looks  # cards, not a numbered list
+    assert looks["card"] == _rgb(colours["--al-primary"]) and looks["cardWidth"] == "6px", looks
+    assert looks["startedCard"] == _rgb(colours["--al-warn"]), looks  # its progress shows at a glance
+    assert looks["badge"] == _rgb(colours["--al-warn-text"]) and looks["badgeBorder"] == "solid", looks
+    assert looks["nav"] == "flex" and looks["navRule"] == "solid", looks
+    assert looks["inline"] == [], looks
