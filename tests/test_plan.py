@@ -31,7 +31,8 @@ from advocacy_lab.core.plan import (  # noqa: E402
     unregister_section,
 )
 
-SEVEN = ("objectives", "audiences", "messages", "calendar", "budget", "risks", "monitoring")
+# The seven parts of the original outline, and module 03's "What worked, and why" (#10) after the audiences.
+PARTS_IN_ORDER = ("objectives", "audiences", "lessons", "messages", "calendar", "budget", "risks", "monitoring")
 
 FULL_MESSAGE = {
     "problem": "Children in Hanoi breathe PM2.5 levels 4x the WHO limit.",
@@ -76,8 +77,8 @@ class Tags(HTMLParser):
 # ---------------------------------------------------------------------------
 
 
-def test_the_seven_parts_are_declared_in_plan_order():
-    assert tuple(s.id for s in plan_sections()) == SEVEN
+def test_the_plan_parts_are_declared_in_plan_order():
+    assert tuple(s.id for s in plan_sections()) == PARTS_IN_ORDER
     orders = [s.order for s in plan_sections()]
     assert orders == sorted(orders)
 
@@ -211,7 +212,7 @@ def test_an_empty_plan_lists_every_part_as_missing_with_its_module():
     plan = build_plan({}, today=dt.date(2026, 3, 8))
     assert isinstance(plan, CampaignPlan)
     assert plan.sections == () and not plan.complete
-    assert tuple(m.id for m in plan.missing) == SEVEN
+    assert tuple(m.id for m in plan.missing) == PARTS_IN_ORDER
     assert plan.title == "My campaign plan" and plan.created == dt.date(2026, 3, 8)
     by_id = {m.id: m for m in plan.missing}
     assert by_id["messages"].module_notebook == "04-campaign-message.ipynb"
@@ -231,7 +232,7 @@ def test_a_full_message_draft_fills_the_messages_part():
     assert texts["Call to action"] == FULL_MESSAGE["ask"]
     assert texts["Post"] == FULL_MESSAGE["post"]
     assert "messages" not in {m.id for m in plan.missing}
-    assert len(plan.missing) == 6
+    assert tuple(m.id for m in plan.missing) == tuple(p for p in PARTS_IN_ORDER if p != "messages")
 
 
 def test_platforms_are_shown_by_name():
@@ -273,7 +274,7 @@ def test_vietnamese_plan_uses_vietnamese_titles_and_labels():
 )
 def test_malformed_message_drafts_never_break_the_plan(draft):
     plan = build_plan({MESSAGE_BUILDER_KEY: draft, "other": "not a dict"})
-    assert {m.id for m in plan.missing} >= set(SEVEN) - {"messages"}
+    assert {m.id for m in plan.missing} >= set(PARTS_IN_ORDER) - {"messages"}
 
 
 def test_a_failing_builder_marks_only_its_part_unreadable():
@@ -375,7 +376,7 @@ def test_view_shows_the_plan_missing_parts_and_working_downloads(tmp_path):
 
     missing = Tags(view._missing_html.value)
     items = missing.named("li")
-    assert [i["data-part"] for i in items] == [s for s in SEVEN if s != "messages"]
+    assert [i["data-part"] for i in items] == [s for s in PARTS_IN_ORDER if s != "messages"]
     assert missing.named("a") == []  # every other module is still coming soon: no broken links
     assert "Budget and paid reach" in missing.all_text and "coming soon" in missing.all_text
 
@@ -540,7 +541,7 @@ def test_notebook_runs_and_shows_the_plan_from_saved_drafts(repo_root: Path, tmp
     assert not [o for o in outputs if o.output_type == "error"]
     views = [o for o in outputs if o.output_type == "display_data"]
     assert [o.data["text/plain"].split("(")[0] for o in views] == ["DraftKeeper", "CampaignPlanView"]
-    assert outputs[-1].text.strip() == "['messages'] 6"
+    assert outputs[-1].text.strip() == f"['messages'] {len(PARTS_IN_ORDER) - 1}"
 
 
 def test_a_download_is_built_from_the_plan_on_screen_when_clicked(monkeypatch):
