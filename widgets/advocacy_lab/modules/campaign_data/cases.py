@@ -56,5 +56,5 @@ def load_case(case_id: str) -> "pd.DataFrame":
         raise ValueError(f"case must be one of {', '.join(CASES)}, not {case_id!r}")
     table = _load(case_id)
     copy = table.copy()
-    copy.attrs = dict(table.attrs)
+    copy.attrs = dict(table.attrs, iso_weekdays=True)  # cases.json: 1 = Monday (an upload's convention is unknown)
     return copy
