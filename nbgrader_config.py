@@ -20,7 +20,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Learners see the test cells they may run; hidden tests are removed on release
 # and restored (with any test cell a learner edited) when autograding.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE · CÂU TRẢ LỜI CỦA ANH/CHỊ Ở ĐÂY"
 
 # Graded exercises are answered through widgets, which save the answers beside the
 # notebook (<notebook>.answers.json, advocacy_lab.assignment). nbgrader's submit and
