@@ -73,6 +73,9 @@ def test_the_feedback_looks_the_same_in_jupyterlab(browser, lab, tmp_path):
                     labBody: getComputedStyle(document.body).fontFamily,
                     labUiFont: getComputedStyle(document.body).getPropertyValue('--jp-ui-font-family'),
                     postFont: css('.al-post-text textarea').fontFamily,
+                    postWidth: field.width,
+                    boxes: [...document.querySelectorAll('.al-platforms > .widget-checkbox')]
+                        .map((b) => { const r = b.getBoundingClientRect(); return [Math.round(r.top), r.width]; }),
                 };
             }"""
         )
@@ -92,6 +95,11 @@ def test_the_feedback_looks_the_same_in_jupyterlab(browser, lab, tmp_path):
         ours = stack(declarations(".al-message-builder")["--al-font"])
         assert looks["labUiFont"].strip() and stack(looks["labUiFont"]) != ours, looks
         assert stack(looks["labBody"]) != ours, looks
+        # Sizes from the sheet, not ipywidgets' 300 px fields: the post as wide as the column
+        # allows (48em at most), the platforms' tick boxes their own width, side by side.
+        assert 400 < looks["postWidth"] <= 48 * 16 + 1, looks
+        assert len(looks["boxes"]) > 2 and looks["boxes"][0][0] == looks["boxes"][1][0], looks
+        assert all(width < 300 for _, width in looks["boxes"]), looks
         # The course's prose fields in its system font, not ipywidgets' monospace (Vietnamese tone marks).
         assert stack(looks["postFont"]) == ours, looks
         # The screen-reader words say, in the course's language, where the part that does not fit starts.

@@ -67,7 +67,6 @@ class Quiz(LearnerComponent):
             radio = widgets.RadioButtons(
                 options=[(c.text_in(lang), i) for i, c in enumerate(q.choices)],
                 index=None,
-                layout=widgets.Layout(width="auto", max_width="48em"),
             )
             radio.add_class("al-quiz-choices")
             self._add_field(

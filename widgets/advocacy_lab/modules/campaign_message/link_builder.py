@@ -44,7 +44,6 @@ class TrackingLinkBuilder(LearnerComponent):
             box = widgets.Text(
                 value="",
                 continuous_update=True,
-                layout=widgets.Layout(width="100%", max_width="40em"),
             )
             box.add_class(f"al-link-{field.name}")
             self._labelled(box, f"{field.label}_ph", "placeholder")

@@ -70,8 +70,6 @@ class MessageBuilder(LearnerComponent):
         self._feedback: dict[str, Feedback] = {}
         prefix = self._text_prefix
 
-        layout = widgets.Layout(width="100%", max_width="48em")
-
         # The text fields of the draft schema, each a text area labelled from its catalogue key.
         rows = {"post": 5}
         css = {"post": "al-post-text"}
@@ -81,7 +79,6 @@ class MessageBuilder(LearnerComponent):
                 value="",
                 rows=rows.get(field.name, 2),
                 continuous_update=True,
-                layout=layout,
             )
             box.add_class(css.get(field.name, f"al-{field.name}"))
             self._labelled(box, f"{field.label}_ph", "placeholder")
@@ -100,7 +97,7 @@ class MessageBuilder(LearnerComponent):
         self._solution = boxes["solution"]
         self._ask = boxes["ask"]
         self._compose = self._labelled(
-            widgets.Button(layout=widgets.Layout(width="auto")), f"{prefix}.compose"
+            widgets.Button(), f"{prefix}.compose"
         )
         self._compose.add_class("al-compose")
         self._compose_note = widgets.HTML("")
@@ -112,7 +109,6 @@ class MessageBuilder(LearnerComponent):
                 value=pid in platforms,
                 description=platform.name,
                 indent=False,
-                layout=widgets.Layout(width="auto", margin="0 1em 0 0"),
             )
             cb.add_class(f"al-platform-{pid}")
             self._platform_boxes[pid] = cb
@@ -124,8 +120,7 @@ class MessageBuilder(LearnerComponent):
                 label_key=platforms_field.label, label_attr=None,
             )
         self._platform_picker = widgets.HBox(
-            [self._labelled(widgets.Label(), platforms_field.label, "value")] + list(self._platform_boxes.values()),
-            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+            [self._labelled(widgets.Label(), platforms_field.label, "value")] + list(self._platform_boxes.values())
         )
         self._platform_picker.add_class("al-platforms")
 
