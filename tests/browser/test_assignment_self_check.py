@@ -120,3 +120,26 @@ def test_no_hidden_test_is_served(self_study):
         status, _headers, body = http_get(server.port, path)
         assert status >= 400, path
         assert b"BEGIN HIDDEN TESTS" not in body and b"weighted_length" not in body, path
+
+
+def test_check_my_answers_speaks_the_pages_language(browser, self_study):
+    server, _ = self_study
+    context = browser.new_context()
+    context.set_default_timeout(APP_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/voila/render/{NOTEBOOK}?lang=vi", timeout=APP_TIMEOUT_MS)
+        button = page.locator("button.al-self-check-button")
+        expect(button).to_have_text(text("assignment.self_check.button", "vi"))
+        button.click()
+        result = page.locator(".al-self-check-result")
+        expect(result).to_contain_text(text("assignment.self_check.title", "vi"))
+        expect(result.locator("li.al-self-check-fail")).to_have_count(len(spec.VISIBLE_CHECKS))
+        expect(result.locator('li[data-grade-id="tracked_link_has_utm_parameters"]')).to_contain_text(
+            text("assignment.self_check.check.tracked_link_has_utm_parameters", "vi")
+        )
+        # The reason too, in Vietnamese: the part not answered yet, as the catalogue says it.
+        expect(result).to_contain_text(text("assignment.self_check.fail", "vi"))
+        assert text("assignment.self_check.fail", "en") not in result.inner_text()
+    finally:
+        context.close()
