@@ -76,6 +76,15 @@ def test_verdicts_marks_and_no_rule_ids(page, open_app, lang):
         assert rule.id not in seen
     assert "Flesch" not in seen
 
+    # Facebook hides a long post behind "See more" at a point it publishes no figure for:
+    # the learner is told so, in the page's language, and nothing is marked at a guessed cut.
+    only_platform(page, "facebook")
+    facebook = page.locator(".al-feedback .al-platform-result-facebook")
+    expect(facebook.locator(".al-see-more-unpublished")).to_have_text(
+        text("feedback.see_more.facebook", lang), timeout=UPDATE_TIMEOUT_MS
+    )
+    expect(facebook.locator("mark")).to_have_count(0)
+
 
 # Long enough to hide its end behind "more" on Instagram, short of the limit.
 LONG_FOR_INSTAGRAM = (
