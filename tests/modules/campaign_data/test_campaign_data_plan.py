@@ -23,7 +23,7 @@ def test_an_empty_draft_fills_no_part_of_the_plan():
 
 
 def test_the_lessons_name_the_case_in_the_plans_language():
-    drafts = {LESSONS.key: {"case": ["budget-transparency"], "case_lessons": "Short videos of real people <b>spread</b>."}}
+    drafts = {LESSONS.key: {"case": "budget-transparency", "case_lessons": "Short videos of real people <b>spread</b>."}}
     content = build_lessons_section(drafts)
     (entry,) = content.entries
     assert entry.text == "Short videos of real people <b>spread</b>."  # the learner's words, escaped by renderers
@@ -33,7 +33,7 @@ def test_the_lessons_name_the_case_in_the_plans_language():
 
 
 def test_an_unknown_case_and_the_own_page_lessons():
-    drafts = {LESSONS.key: {"case": ["<script>"], "case_lessons": "Images worked.", "own_page_lessons": "Evenings."}}
+    drafts = {LESSONS.key: {"case": "<script>", "case_lessons": "Images worked.", "own_page_lessons": "Evenings."}}
     entries = build_lessons_section(drafts).entries
     assert [localized(e.label, "en") for e in entries] == ["What worked in a case study", "What worked on our own page"]
     only_own = build_lessons_section({LESSONS.key: {"own_page_lessons": "Evenings."}})

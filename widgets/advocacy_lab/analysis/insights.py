@@ -209,6 +209,8 @@ def load_insights(source: str | os.PathLike[str] | bytes, *, filename: str = "")
     import pandas as pd
 
     data, name = _read_bytes(source)
+    if filename and not isinstance(source, (str, os.PathLike)):
+        name = Path(filename).name or name  # an upload's own name, in every message about it
     filename = filename or (str(source) if isinstance(source, (str, os.PathLike)) else "")
     if not data:
         raise InsightsError("analysis.file.empty", name=name)

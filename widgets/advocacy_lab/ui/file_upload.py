@@ -19,6 +19,7 @@ import traitlets
 from anywidget.experimental import command
 
 from advocacy_lab.core.catalogue import text, texts
+from advocacy_lab.ui.language import InPageLanguage
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,11 @@ MAX_NAME_CHARS = 255
 Receiver = Callable[[str, bytes], "tuple[bool, str]"]
 
 
-class FileUpload(anywidget.AnyWidget):
-    """A labelled file input; ``receive(name, data) -> (ok, message)`` handles a file the page sent."""
+class FileUpload(InPageLanguage, anywidget.AnyWidget):
+    """A labelled file input; ``receive(name, data) -> (ok, message)`` handles a file the page sent.
+
+    ``label_key``: the catalogue key of the input's label, shown in the page's language.
+    """
 
     _esm = Path(__file__).with_name("file_upload.js")
 
@@ -44,20 +48,17 @@ class FileUpload(anywidget.AnyWidget):
     texts = traitlets.Dict().tag(sync=True)
     wait_ms = traitlets.Int(60_000).tag(sync=True)
 
-    def __init__(self, receive: Receiver, *, label: str = "", accept: str = "", lang: str = "en", **kwargs: Any) -> None:
-        super().__init__(label=label, accept=accept, **kwargs)
+    def __init__(self, receive: Receiver, *, label_key: str, accept: str = "", lang: str = "en", **kwargs: Any) -> None:
+        super().__init__(accept=accept, **kwargs)
         self._receive = receive
-        self.lang = lang
+        self._label_key = label_key
+        self._first_language(lang)
+        self._in_language()
         self.add_class("al-upload")
 
-    @property
-    def lang(self) -> str:
-        return self._lang
-
-    @lang.setter
-    def lang(self, lang: str) -> None:
-        self._lang = lang
-        self.texts = texts("upload", lang)
+    def _in_language(self) -> None:
+        self.label = text(self._label_key, self.lang)
+        self.texts = texts("upload", self.lang)
 
     @command
     def receive(self, request: Any, buffers: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:

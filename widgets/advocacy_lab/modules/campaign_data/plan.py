@@ -22,8 +22,7 @@ def build_lessons_section(drafts: Mapping[str, Mapping[str, Any]]) -> SectionCon
         return None
     entries: list[PlanEntry] = []
     gaps: list[TextKey] = []
-    case = draft.get("case")
-    case_id = case[0] if isinstance(case, (list, tuple)) and case and isinstance(case[0], str) else None
+    case_id = draft.get("case") if isinstance(draft.get("case"), str) else None
     lessons = learner_text(draft.get("case_lessons"))
     if lessons:
         # The label names the case ("What worked in the fair-trade coalition's campaign"), in the plan's language.

@@ -12,7 +12,7 @@ LESSONS = DraftSchema(
     key="campaign-data/lessons",
     title="campaign_data.lessons.draft_title",
     fields=(
-        DraftField("case", "choices", starts_progress=False, label="campaign_data.lessons.case"),
+        DraftField("case", "text", starts_progress=False, label="campaign_data.lessons.case"),  # a case id
         DraftField("case_lessons", "text", required=True, label="campaign_data.lessons.case_lessons"),
         DraftField("own_page_lessons", "text", label="campaign_data.lessons.own_page_lessons"),
     ),
