@@ -152,6 +152,8 @@ def test_the_course_map_and_links_look_the_same_in_jupyterlab(browser, tmp_path)
                         badgeBorder: css('.al-progress-started').borderTopStyle,
                         nav: css('.al-module-nav-links').display,
                         navRule: css('.al-module-nav-links').borderTopStyle,
+                        links: [...document.querySelectorAll('.al-course-map-list a[href], .al-module-nav-links a[href]')]
+                            .map((a) => [getComputedStyle(a).color, getComputedStyle(a).textDecorationLine]),
                         inline: [...document.querySelectorAll(
                             '.al-course-map .widget-html-content [style], .al-module-nav .widget-html-content [style]'
                         )].map((e) => e.outerHTML.slice(0, 80)),
@@ -166,3 +168,7 @@ def test_the_course_map_and_links_look_the_same_in_jupyterlab(browser, tmp_path)
     assert looks["badge"] == _rgb(colours["--al-warn-text"]) and looks["badgeBorder"] == "solid", looks
     assert looks["nav"] == "flex" and looks["navRule"] == "solid", looks
     assert looks["inline"] == [], looks
+    # Module titles and previous/next look like links (Lab's base rule makes them black, plain text).
+    link_colours = {_rgb(colours["--al-link"]), _rgb(colours["--al-link-visited"])}
+    assert len(looks["links"]) >= 3, looks
+    assert all(colour in link_colours and line == "underline" for colour, line in looks["links"]), looks
