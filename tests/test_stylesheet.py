@@ -42,7 +42,7 @@ def test_the_page_gets_it_without_comments_and_with_every_rule():
     assert len(inlined) < 0.8 * len(CSS)
     # The same rules: as many blocks, the same selectors and declarations.
     assert inlined.count("{") == CSS.count("{") and inlined.count("}") == CSS.count("}")
-    assert 'body[data-voila] .jupyter-widgets .widget-radio-box input[type="radio"] { order: -1; float: none;' in inlined
+    assert '.al-quiz .al-quiz-choices .widget-radio-box input[type="radio"] { order: -1; float: none;' in inlined
 
 
 def test_it_can_be_inlined_in_a_style_element():

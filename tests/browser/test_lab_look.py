@@ -172,3 +172,38 @@ def test_the_course_map_and_links_look_the_same_in_jupyterlab(browser, tmp_path)
     link_colours = {_rgb(colours["--al-link"]), _rgb(colours["--al-link-visited"])}
     assert len(looks["links"]) >= 3, looks
     assert all(colour in link_colours and line == "underline" for colour, line in looks["links"]), looks
+
+
+def test_quiz_answers_wrap_and_stay_apart_in_jupyterlab(browser, tmp_path):
+    # The issue's complaint on phones (answers drawn over each other and over their buttons)
+    # holds in a narrow Lab too: ipywidgets gives each answer one line of fixed height.
+    folder = tmp_path / "course"
+    folder.mkdir()
+    write_notebook(folder, "quiz.ipynb", "from advocacy_lab.ui.quiz import Quiz\nQuiz(quiz='campaign_message')")
+    with jupyter_lab(folder, tmp_path) as url:
+        context = browser.new_context(viewport={"width": 520, "height": 900})
+        context.set_default_timeout(APP_TIMEOUT_MS)
+        try:
+            page = context.new_page()
+            run_all_cells(page, url, "quiz.ipynb", tmp_path=tmp_path)
+            expect(page.locator(".al-quiz .widget-radio-box label").first).to_be_visible(timeout=3 * APP_TIMEOUT_MS)
+            answers = page.evaluate(
+                """() => [...document.querySelectorAll('.al-quiz .al-quiz-choices .widget-radio-box')].map((box) =>
+                    [...box.querySelectorAll('label')].map((label) => {
+                        const r = label.getBoundingClientRect();
+                        const quiz = label.closest('.al-quiz').getBoundingClientRect();
+                        return {text: label.textContent.slice(0, 40), top: r.top, bottom: r.bottom,
+                                cut: label.scrollWidth > label.clientWidth + 1 || label.scrollHeight > label.clientHeight + 1
+                                    || r.right > quiz.right + 1};
+                    }))"""
+            )
+        finally:
+            context.close()
+    assert answers and all(len(box) >= 2 for box in answers), answers
+    for box in answers:
+        for answer in box:
+            assert not answer["cut"], answer  # the whole answer shows, wrapped
+        for above, below in zip(box, box[1:]):
+            assert above["bottom"] <= below["top"] + 1, (above, below)  # never drawn over each other
+    # Some answer is long enough to wrap at this width: the check above means something.
+    assert any(a["bottom"] - a["top"] > 40 for box in answers for a in box), answers
