@@ -207,3 +207,34 @@ def test_quiz_answers_wrap_and_stay_apart_in_jupyterlab(browser, tmp_path):
             assert above["bottom"] <= below["top"] + 1, (above, below)  # never drawn over each other
     # Some answer is long enough to wrap at this width: the check above means something.
     assert any(a["bottom"] - a["top"] > 40 for box in answers for a in box), answers
+
+
+def test_no_button_label_is_cut_in_jupyterlab(browser, tmp_path):
+    # ipywidgets draws a button 148 px wide with an ellipsis: "Build my tracked…" (issue #8).
+    folder = tmp_path / "course"
+    folder.mkdir()
+    write_notebook(
+        folder, "buttons.ipynb",
+        "from advocacy_lab.modules.campaign_message.message_builder import MessageBuilder\n"
+        "from advocacy_lab.ui.session import page_session\n"
+        "builder = MessageBuilder()\npage_session().follow(builder)\nbuilder",
+        "from advocacy_lab.modules.campaign_message.link_builder import TrackingLinkBuilder\n"
+        "link = TrackingLinkBuilder()\npage_session().follow(link)\nlink",
+    )
+    with jupyter_lab(folder, tmp_path, env={"ADVOCACY_LAB_LANG": "vi"}) as url:  # the longer labels
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(APP_TIMEOUT_MS)
+        try:
+            page = context.new_page()
+            run_all_cells(page, url, "buttons.ipynb", tmp_path=tmp_path)
+            expect(page.locator(".al-tracking-link-builder .jupyter-button").first).to_be_visible(timeout=3 * APP_TIMEOUT_MS)
+            buttons = page.evaluate(
+                """() => [...document.querySelectorAll(
+                    '.al-message-builder .jupyter-button, .al-tracking-link-builder .jupyter-button')]
+                    .map((b) => ({label: b.textContent.trim(), cut: b.scrollWidth > b.clientWidth + 1}))"""
+            )
+        finally:
+            context.close()
+    assert len(buttons) >= 3 and all(b["label"] for b in buttons), buttons
+    assert text("campaign_message.link.build", "vi") in [b["label"] for b in buttons], buttons
+    assert [b for b in buttons if b["cut"]] == [], buttons
