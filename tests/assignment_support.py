@@ -40,3 +40,42 @@ def answer_through_widgets(folder: Path, *, post=SOLUTION_POST, link=SOLUTION_LI
     one(sheet.parts["length"], "al-answer-choice").value = fits
     one(sheet.self_check, "al-self-check-button").click()
     return sheet
+
+
+# -- module 03's exercise (campaign-data) ---------------------------------------------
+def campaign_data_solution() -> dict:
+    """The model answers of the campaign-data exercise, computed from the case-study data."""
+    from advocacy_lab.assignment import campaign_data
+
+    return {
+        "rate": f"{campaign_data.post_rate().value:.1f}".replace(".", ","),  # typed the Vietnamese way
+        "by_impressions": campaign_data.impressions_compared(),
+        "best_format": campaign_data.best_format(),
+        "misleading": campaign_data.misleading_comparison(),
+    }
+
+
+def answer_campaign_data_through_widgets(folder: Path, **answers):
+    """A learner answering the campaign-data exercise in ``folder`` through its widgets (model answers
+    unless given; ``None`` leaves a part unanswered). Returns the sheet."""
+    from advocacy_lab.assignment.campaign_data_widgets import answer_sheet as campaign_data_sheet
+
+    given = {**campaign_data_solution(), **answers}
+    sheet = campaign_data_sheet(folder=folder)
+    if given["rate"] is not None:
+        one(sheet.parts["rate"], "al-answer-number").value = given["rate"]
+    if given["by_impressions"] is not None:
+        one(sheet.parts["rate"], "al-answer-choice").value = given["by_impressions"]
+    if given["best_format"] is not None:
+        one(sheet.parts["format"], "al-answer-choice").value = given["best_format"]
+    if given["misleading"] is not None:
+        one(sheet.parts["comparison"], "al-answer-choice").value = given["misleading"]
+    one(sheet.self_check, "al-self-check-button").click()
+    return sheet
+
+
+#: Each assignment's learner, answering through the widgets (by assignment id, the folder's name).
+ANSWER_THROUGH_WIDGETS = {
+    "campaign-message": answer_through_widgets,
+    "campaign-data": answer_campaign_data_through_widgets,
+}

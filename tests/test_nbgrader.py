@@ -79,12 +79,12 @@ def course(tmp_path_factory) -> Path:
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(ROOT / "solutions", course / "solutions")
     released = release_exercises(course)
-    assert released == [ASSIGNMENT]
+    assert ASSIGNMENT in released  # module 03's campaign-data is released beside it
     return course
 
 
 def test_committed_exercises_are_not_stale(course: Path):
-    assert assignments(ROOT) == (ASSIGNMENT,)
+    assert ASSIGNMENT in assignments(ROOT)
     fresh = course / "exercises" / ASSIGNMENT
     committed = ROOT / "exercises" / ASSIGNMENT
     fresh_files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())

@@ -115,11 +115,11 @@ def test_notebook_executes_without_errors(path: Path, monkeypatch, tmp_path: Pat
     if path in SOLUTIONS:
         # A graded exercise is answered through its widgets (issue #9): the model answers, typed into
         # them, are saved beside a copy of the notebook, where its graded cells read them.
-        from assignment_support import answer_through_widgets
+        from assignment_support import ANSWER_THROUGH_WIDGETS
 
         folder = tmp_path / path.parent.name
         shutil.copytree(path.parent, folder)
-        answer_through_widgets(folder)
+        ANSWER_THROUGH_WIDGETS[path.parent.name](folder)
     client = NotebookClient(
         nb,
         timeout=180,

@@ -110,8 +110,11 @@ def release_exercises(root: Path) -> list[str]:
     """
     root = Path(root).resolve()
     released = []
-    for name in assignments(root):
+    names = assignments(root)
+    # Every assignment checked before any is released: a refusal leaves exercises/ as it was.
+    for name in names:
         refuse_instructor_answers(root, name)
+    for name in names:
         cmd = [
             sys.executable,
             "-m",
