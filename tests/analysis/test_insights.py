@@ -2,6 +2,8 @@
 in every encoding a real export comes in, and against malformed files."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import csv
 import io
 import math
@@ -13,8 +15,10 @@ import pytest
 from advocacy_lab.analysis import CANONICAL_COLUMNS, MAX_INSIGHTS_BYTES, InsightsError, load_insights, rates_by
 from advocacy_lab.core import catalogue
 
-from conftest import SHARED
 
+# ../shared beside the repository (tests/conftest.py names it too; "conftest" is ambiguous once
+# tests/browser is collected, so the path is spelled here).
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 UCI = SHARED / "data" / "uci-facebook-metrics" / "dataset_Facebook.csv"
 pytestmark = pytest.mark.skipif(not UCI.exists(), reason="../shared/data/uci-facebook-metrics is not beside the repo")
 

@@ -1,6 +1,8 @@
 """CaseStudyExplorer headlessly: build it, pick, upload, type; assert on what it shows and keeps."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import base64
 import html
 import re
@@ -14,8 +16,10 @@ from advocacy_lab.modules.campaign_data import LESSONS, load_case
 from advocacy_lab.modules.campaign_data.explorer import OWN, CaseStudyExplorer
 from advocacy_lab.ui import charts
 
-from conftest import SHARED
 
+# ../shared beside the repository (tests/conftest.py names it too; "conftest" is ambiguous once
+# tests/browser is collected, so the path is spelled here).
+SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 UCI = SHARED / "data" / "uci-facebook-metrics" / "dataset_Facebook.csv"
 FIGURE = re.compile(r'<figure class="al-chart ([\w-]+)"><img src="data:image/png;base64,([^"]+)" alt="([^"]*)"><figcaption>([^<]*)</figcaption></figure>')
 
