@@ -100,6 +100,16 @@ def test_claims_are_written_in_each_language_with_units_and_denominators():
     assert text("analysis.metric.engagement_rate_followers.name", "vi") in vi
 
 
+def test_the_rates_tolerance_takes_one_decimal_rounded_or_cut_and_no_wrong_denominator():
+    exact = spec.post_rate().value
+    for typed in ("10", "10,0", "9.9", "9.95"):
+        assert abs(spec.parse_percent(typed) - exact) <= spec.RATE_TOLERANCE, typed
+    wrong = [spec.post_rate(m).value for m in ("engagement_rate_impressions", "engagement_rate_followers")]
+    wrong.append(exact / 100)  # the share, not the percentage
+    for value in wrong:
+        assert abs(round(value, 1) - exact) > 10 * spec.RATE_TOLERANCE, value
+
+
 @pytest.mark.parametrize(
     "typed, value",
     [("9.95", 9.95), ("9,95", 9.95), (" 10 ", 10.0), ("9.9 %", 9.9), ("9,9%", 9.9), ("0", 0.0)],
@@ -177,6 +187,13 @@ def test_graded_reads_what_the_widgets_saved(folder, capsys, monkeypatch):
     assert spec.graded("rate_by_impressions_compared_with_reach", folder=folder) == {"by_impressions": "lower"}
     assert spec.graded("misleading_comparison_spotted", folder=folder) == {"misleading": "video-vs-live"}
     assert "rate_percent: 10.0" in capsys.readouterr().out
+
+
+def test_graded_speaks_the_grading_language(folder, capsys, monkeypatch):
+    monkeypatch.setenv("ADVOCACY_LAB_LANG", "vi")
+    answer_campaign_data_through_widgets(folder, best_format="link")
+    assert spec.graded("best_format_by_engagement_rate", folder=folder) == {"best_format": "link"}
+    assert "Câu trả lời được chấm (Phần 2: hình thức hiệu quả nhất):" in capsys.readouterr().out
 
 
 def test_graded_on_a_voila_page_reads_nothing(folder, monkeypatch):
