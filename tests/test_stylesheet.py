@@ -42,7 +42,16 @@ def test_the_page_gets_it_without_comments_and_with_every_rule():
     assert len(inlined) < 0.8 * len(CSS)
     # The same rules: as many blocks, the same selectors and declarations.
     assert inlined.count("{") == CSS.count("{") and inlined.count("}") == CSS.count("}")
-    assert '.al-quiz .al-quiz-choices .widget-radio-box input[type="radio"] { order: -1; float: none;' in inlined
+    assert '.al-answer-choice .widget-radio-box input[type="radio"]{order: -1;float: none;' in inlined
+
+
+def test_compacting_keeps_what_spaces_mean():
+    from advocacy_lab.server.stylesheet import compact
+
+    css = "/* note */\n.a :is(.b, .c) > .d ,\n.e:hover {\n  color : red;\n  margin: 0 1px;\n}\n@media (max-width: 30em) { .f { gap: 1px; } }"
+    # The descendant space before ":is" stays (".a:is(...)" would be another selector), and so do
+    # the spaces inside values; around braces, semicolons, commas and ">" they go.
+    assert compact(css) == ".a :is(.b,.c)>.d,.e:hover{color : red;margin: 0 1px}@media (max-width: 30em){.f{gap: 1px}}"
 
 
 def test_it_can_be_inlined_in_a_style_element():

@@ -50,7 +50,7 @@ class ChoiceAnswer(LearnerComponent):
         self._evidence.add_class("al-answer-evidence")
         self._question = widgets.HTML()
         self._labelled(self._question, label_key, "value", lambda words: f"<p><strong>{html.escape(words)}</strong></p>")
-        self._choice = widgets.RadioButtons(options=options(self.lang), value=None, layout=widgets.Layout(width="auto"))
+        self._choice = widgets.RadioButtons(options=options(self.lang), value=None)
         self._choice.add_class("al-answer-choice")
         self._add_field(field, self._choice, label_key=label_key, label_attr=None)
         self._choice.observe(self._guard(self._sync_from_children), names="value")

@@ -125,11 +125,11 @@ class NumberAndChoiceAnswer(LearnerComponent):
         self._intro_words = intro
         self._choice_keys = choices
         self._intro = widgets.HTML(self._intro_html())
-        self._number = widgets.Text(value="", layout=widgets.Layout(width="100%", max_width="20em"))
+        self._number = widgets.Text(value="")
         self._number.add_class("al-answer-number")
         self._labelled(self._number, number_placeholder, "placeholder")
         self._add_field(number_field, self._number, label_key=number_label)
-        self._choice = widgets.RadioButtons(options=self._options(), value=None, layout=widgets.Layout(width="auto"))
+        self._choice = widgets.RadioButtons(options=self._options(), value=None)
         self._choice.add_class("al-answer-choice")
         self._add_field(choice_field, self._choice, label_key=choice_label)
         for box in (self._number, self._choice):
@@ -196,7 +196,7 @@ class SelfCheck(InPageLanguage, widgets.VBox):
         self._checks = dict(checks)
         self._first_language(lang)
         self._intro = widgets.HTML()
-        self._button = widgets.Button(button_style="primary", layout=widgets.Layout(width="auto"))
+        self._button = widgets.Button(button_style="primary")
         self._button.add_class("al-self-check-button")
         self._result = widgets.HTML("")
         self._result.add_class("al-self-check-result")

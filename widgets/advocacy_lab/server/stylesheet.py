@@ -25,11 +25,15 @@ STYLESHEET = Path(__file__).resolve().parents[1] / "ui" / "course.css"
 #: Comments, then runs of white space: every page carries the sheet, its comments are for us.
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _SPACE = re.compile(r"\s+")
+#: Spaces around these mean nothing in CSS (":" is left alone: "a :is(b)" differs from "a:is(b)").
+_PUNCTUATION = re.compile(r" ?([{};,>]) ?")
 
 
 def compact(css: str) -> str:
-    """``css`` without comments and with single spaces (the course's sheet has no strings that hold either)."""
-    return _SPACE.sub(" ", _COMMENT.sub("", css)).strip()
+    """``css`` without comments, with single spaces and none around braces, semicolons, commas and
+    child combinators, and no last semicolon in a block (the course's sheet has no strings)."""
+    text = _SPACE.sub(" ", _COMMENT.sub("", css)).strip()
+    return _PUNCTUATION.sub(r"\1", text).replace(";}", "}")
 
 
 @functools.lru_cache(maxsize=4)
