@@ -403,18 +403,26 @@ def test_the_connection_watch_answers_pings_and_speaks_the_learners_language():
     watch._handle_custom_msg("ping", [])
     assert sent == [{"op": "pong", "n": 7}]
     # Its styles come from the course's one stylesheet, not inline.
-    assert ".al-connection" in str(ConnectionWatch._css)
-    assert "body.al-connection-lost .al-drafts-status" in str(ConnectionWatch._css)
+    from advocacy_lab.ui.course_style import STYLESHEET
+
+    sheet = STYLESHEET.read_text(encoding="utf-8")
+    assert ".al-connection" in sheet and "body.al-connection-lost .al-drafts-status" in sheet
 
 
-def test_under_voila_the_watch_sends_no_second_copy_of_the_stylesheet(monkeypatch):
-    # The course page carries the stylesheet in its head; the widget state comes on every visit.
+def test_the_watch_never_sends_a_copy_of_the_stylesheet_of_its_own(monkeypatch):
+    # Under Voila the page's head has the sheet; in JupyterLab the one CourseStyle brings it
+    # (the watch used to carry it as its own _css too: two copies in Lab's head).
+    from advocacy_lab.ui import course_style
+
     for name in ("VOILA_KERNEL_ID", "VOILA_PREHEAT", "VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_APP_PORT"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(course_style, "_carrier", None)
     in_lab = ConnectionWatch()
-    assert ".al-connection" in in_lab._css  # JupyterLab: the banner brings its styles
+    assert not getattr(in_lab, "_css", "")
+    assert course_style._carrier is not None and ".al-connection" in str(course_style._carrier._css)
     monkeypatch.setenv("VOILA_KERNEL_ID", "0f3c")
-    assert ConnectionWatch()._css == ""
+    monkeypatch.setattr(course_style, "_carrier", None)
+    assert not getattr(ConnectionWatch(), "_css", "") and course_style._carrier is None
 
 
 def test_the_keeper_shows_the_watch_with_the_browser_store_only(tmp_path):

@@ -8,7 +8,7 @@ import anywidget
 import traitlets
 
 from advocacy_lab.core.catalogue import texts
-from advocacy_lab.ui.stores import running_under_voila
+from advocacy_lab.ui.course_style import carry_course_style
 
 
 class ConnectionWatch(anywidget.AnyWidget):
@@ -26,7 +26,6 @@ class ConnectionWatch(anywidget.AnyWidget):
     """
 
     _esm = Path(__file__).with_name("connection.js")
-    _css = Path(__file__).with_name("course.css")
 
     texts = traitlets.Dict().tag(sync=True)
     #: Pings are the fallback: the kernel connection's own news (connection.js) comes first.
@@ -42,12 +41,10 @@ class ConnectionWatch(anywidget.AnyWidget):
     busy_lost_after_ms = traitlets.Int(60000).tag(sync=True)
 
     def __init__(self, lang: str = "en", **kwargs: Any) -> None:
-        if running_under_voila():
-            # The course page already carries the stylesheet in its head (server/stylesheet.py):
-            # sending it again over the websocket would cost every visit ~4.5 KB for nothing.
-            # In JupyterLab this is how the banner gets its styles.
-            kwargs.setdefault("_css", "")
         super().__init__(texts=texts("connection", lang), **kwargs)
+        # The banner's styles are the course sheet's: the page's head has it under Voila; in
+        # JupyterLab the one CourseStyle brings it (a _css of its own would be a second copy).
+        carry_course_style()
         self.on_msg(self._on_page_message)
 
     def _on_page_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
