@@ -90,14 +90,24 @@ def test_the_learners_own_export_is_explored_with_the_same_widget():
     answer = _upload(explorer, "my-page.csv", UCI.read_bytes())
     assert answer["ok"] is True and "500" in answer["message"]
     assert explorer._source.value == OWN and explorer.view.source == OWN
+    # The export has no format, platform or phase: only its own breakdowns are offered.
+    assert [value for _label, value in explorer._by.options] == ["post_type", "paid", "weekday", "hour"]
+    assert explorer._by.value == "post_type" and explorer.view.chart.bars
+    explorer._by.value = "hour"
     explorer._by.value = "post_type"
     assert "for each post type, 4 groups" in explorer.view.chart.alt
     assert [bar.label for bar in explorer.view.chart.bars] == ["link", "photo", "text only", "video"]
     assert "my-page.csv" in explorer._about.value and "500" in explorer._about.value
     explorer._by.value = "weekday"  # an upload's weekdays stay numbers: their convention is unknown
     assert all(bar.label.isdigit() for bar in explorer.view.chart.bars)
+    # A second file replaces the first, and its charts are drawn.
+    answer = _upload(explorer, "other.csv", b"Type,Reach,Total Interactions,Post Hour\nPhoto,100,5,9\nVideo,100,9,20\n")
+    assert answer["ok"] is True and explorer._source.value == OWN and "other.csv" in explorer._about.value
+    assert [value for _label, value in explorer._by.options] == ["post_type", "hour"] and explorer._by.value == "post_type"
+    assert [bar.group for bar in explorer.view.chart.bars] == ["Photo", "Video"]
+    explorer._by.value = "hour"
     explorer._source.value = "case"
-    assert explorer.view.source == "case"
+    assert explorer.view.source == "case" and len(explorer._by.options) == 9 and explorer._by.value == "hour"
     assert catalogue.text("campaign_data.case.fair-trade-coalition.summary", "en") in html.unescape(explorer._about.value)
 
 

@@ -65,6 +65,7 @@ class CaseStudyExplorer(LearnerComponent):
         self._own_name = ""
         self._view: ExplorerView | None = None
         self._drawn: dict[str, tuple[Any, ...]] = {}  # what the heat map and the spread were drawn for
+        self._quiet = False  # True while pickers get new options (no redraw per step)
 
         self._case = widgets.Dropdown(options=self._case_options(), value=next(iter(CASES)))
         self._add_field("case", self._case, label_key=LESSONS.field("case").label)
@@ -77,8 +78,9 @@ class CaseStudyExplorer(LearnerComponent):
         self._by = widgets.Dropdown(options=self._by_options(), value=BREAKDOWNS[0])
         self._labelled(self._by, "campaign_data.explorer.by")
         self._by.add_class("al-explorer-by")
-        for control in (self._source, self._metric, self._by):
-            control.observe(self._guard(lambda _change: self.check()), names="value")
+        for control in (self._metric, self._by):
+            control.observe(self._guard(lambda _change: self._quiet or self.check()), names="value")
+        self._source.observe(self._guard(self._on_source), names="value")
         self._case.observe(self._guard(self._on_case), names="value")
 
         self._about = widgets.HTML()
@@ -97,6 +99,8 @@ class CaseStudyExplorer(LearnerComponent):
         self._add_field("case_lessons", self._case_lessons, label_key=LESSONS.field("case_lessons").label)
         self._own_lessons = widgets.Textarea(rows=5)
         self._add_field("own_page_lessons", self._own_lessons, label_key=LESSONS.field("own_page_lessons").label)
+        self._case_lessons.add_class("al-case-lessons")
+        self._own_lessons.add_class("al-own-lessons")
         for box in (self._case_lessons, self._own_lessons):
             box.add_class("al-explorer-lessons")
             box.observe(self._guard(self._sync_from_children), names="value")
@@ -144,23 +148,48 @@ class CaseStudyExplorer(LearnerComponent):
         return [(metric_name(m, self.lang), m) for m in FIRST_METRICS if m in METRICS]
 
     def _by_options(self) -> list[tuple[str, str]]:
-        return [(breakdown_name(b, self.lang), b) for b in BREAKDOWNS]
+        # Only what the data shown has (an upload may have no format, phase or platform column).
+        columns = set(self._table()[0].columns) if hasattr(self, "_source") else set(BREAKDOWNS)
+        return [(breakdown_name(b, self.lang), b) for b in BREAKDOWNS if b in columns] or [
+            (breakdown_name(b, self.lang), b) for b in BREAKDOWNS[:1]
+        ]
+
+    def _follow_data(self) -> None:
+        """The breakdowns of the data now shown; the choice kept when that data has it too."""
+        options = self._by_options()
+        if [o[1] for o in options] != [o[1] for o in self._by.options]:
+            self._set_options(self._by, options)
 
     def _relabel(self) -> None:
         # Option labels change with the language; the chosen values stay.
         for control, options in ((self._case, self._case_options()), (self._source, self._source_options()),
                                  (self._metric, self._metric_options()), (self._by, self._by_options())):
-            chosen = control.value
-            with self.hold_trait_notifications():
-                control.options = options
-                control.value = chosen
+            self._set_options(control, options)
         self.check()
+
+    def _set_options(self, control: widgets.Widget, options: list[tuple[str, str]]) -> None:
+        """New options for a picker, keeping its choice when it is still offered, without a redraw per step."""
+        chosen = control.value
+        self._quiet = True  # ipywidgets moves the value to the first option as the options change
+        try:
+            control.options = options
+            control.value = chosen if chosen in [value for _label, value in options] else options[0][1]
+        finally:
+            self._quiet = False
 
     def _after_restore(self) -> None:
         self.check()
 
+    def _on_source(self, change: Any = None) -> None:
+        if self._quiet:
+            return
+        self._follow_data()
+        self.check()
+
     def _on_case(self, change: Any = None) -> None:
         self._sync_from_children()
+        if self._quiet:
+            return
         if self._source.value == OWN:
             self._source.value = "case"  # picking a case shows it (and draws it)
         else:
@@ -173,8 +202,11 @@ class CaseStudyExplorer(LearnerComponent):
         except InsightsError as problem:
             return False, problem.in_language(self.lang)  # nothing else on the page changes
         self._own, self._own_name = table, name
-        self._source.options = self._source_options()
-        self._source.value = OWN
+        self._set_options(self._source, self._source_options())
+        if self._source.value == OWN:
+            self._on_source()  # a second upload: the same choice, new data
+        else:
+            self._source.value = OWN
         return True, text("campaign_data.explorer.upload_read", self.lang, name=name, posts=len(table))
 
     # -- drawing ----------------------------------------------------------------------
