@@ -26,8 +26,8 @@ voila.json) on a loopback port and drives Debian's Chromium with Playwright:
 
 Step 4 runs for each server setup given by --setups: ``default`` (voila.json:
 one preheated kernel per notebook) and ``room`` (``advocacy-lab serve
---learners N``: a kernel ready for every learner of the room on 04, and the
-kernel caps for a room of N). ``--ip 0.0.0.0`` starts both as a workshop room's
+--learners N --pool-size 04-campaign-message.ipynb=N``: a kernel ready for every
+learner of the room on 04, and the kernel caps for a room of N). ``--ip 0.0.0.0`` starts both as a workshop room's
 server is started (listening on every interface); the learners still connect
 through loopback, each protocol learner from a loopback address of its own
 (127.0.0.10, 127.0.0.11, ...: the server caps kernels per client address).
@@ -596,8 +596,9 @@ def main(argv: list[str] | None = None) -> int:
                 if setup == "default":
                     options, serve_txt = {}, "advocacy-lab serve"
                 elif setup == "room":
-                    options = {"learners": args.learners}
-                    serve_txt = f"advocacy-lab serve --learners {args.learners}"
+                    # The room opens 04 together (pinned: the course's first module may be another one).
+                    options = {"learners": args.learners, "pool_sizes": {APP: args.learners}}
+                    serve_txt = f"advocacy-lab serve --learners {args.learners} --pool-size {APP}={args.learners}"
                 else:
                     parser.error(f"unknown setup {setup!r}")
                 if args.ip is not None:

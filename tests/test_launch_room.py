@@ -211,10 +211,10 @@ def test_an_explicit_pool_size_is_never_cut_for_memory():
 def test_welcome_says_when_the_memory_limits_the_room(tmp_path):
     plan = launch.plan_room(35, LANDING, MODULES, memory_mb=8 * 1024)
     out = launch.welcome(tmp_path, 8866, "0.0.0.0", (), plan, INTERFACES, UP, qr=False)
-    expected = text("serve.learners_memory_limited", fit=87, max_kernels=87, memory_gb="7.9")
+    expected = text("serve.learners_memory_limited", fit=87, max_kernels=87, memory_gb="8.0")
     assert expected in out
     vi = launch.welcome(tmp_path, 8866, "0.0.0.0", (), plan, INTERFACES, UP, lang="vi", qr=False)
-    assert text("serve.learners_memory_limited", "vi", fit=87, max_kernels=87, memory_gb="7,9") in vi
+    assert text("serve.learners_memory_limited", "vi", fit=87, max_kernels=87, memory_gb="8,0") in vi
     roomy = launch.plan_room(35, LANDING, MODULES, memory_mb=24 * 1024)
     assert "87" not in launch.welcome(tmp_path, 8866, "0.0.0.0", (), roomy, INTERFACES, UP, qr=False)
 
@@ -245,23 +245,43 @@ def free_port_for_plan() -> int:
 
 
 def test_course_notebooks_come_from_the_course_and_the_folder(repo_root, tmp_path):
-    assert launch.course_notebooks(repo_root) == (LANDING, MODULES)
+    assert launch.course_notebooks(repo_root) == (LANDING, ["03-campaign-data.ipynb", *MODULES])
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "09-campaign-plan.ipynb").write_text("{}")
     assert launch.course_notebooks(tmp_path) == ("", ["09-campaign-plan.ipynb"])
 
 
-def test_learners_help_computes_the_memory(monkeypatch):
-    plan = launch.plan_room(35, LANDING, MODULES)
+def test_learners_help_computes_the_memory(monkeypatch, repo_root):
+    landing, modules = launch.course_notebooks(repo_root)
+    plan = launch.plan_room(35, landing, modules)
     helptext = launch.learners_help()
-    assert "about 70 MB" in helptext
+    assert "about 70 MB" in helptext and f"{launch.kernel_mb(modules[0])} MB on {modules[0]}" in helptext
     assert f"35 participants keep {plan.pool_kernels} kernels ready" in helptext
     assert f"about {plan.memory_ready_mb / 1024:.1f} GB" in helptext
     assert f"about {plan.memory_working_mb / 1024:.1f} GB once everyone is working" in helptext
     assert "1-200" in helptext
-    # Computed from the per-kernel figure, not quoted.
+    # Computed from the per-kernel figures, not quoted.
     monkeypatch.setattr(launch, "KERNEL_RSS_MB", 100)
-    assert f"about {62 * 100 / 1024:.1f} GB" in launch.learners_help()
+    expected = sum(n * max(100, launch._heavier_lessons().get(nb, 100)) for nb, n in plan.pools.items())
+    assert f"about {expected / 1024:.1f} GB" in launch.learners_help()
+
+
+def test_each_lesson_s_kernels_count_at_their_own_size():
+    heavy = "03-campaign-data.ipynb"
+    assert launch.kernel_mb(heavy) == 150 and launch.kernel_mb("04-campaign-message.ipynb") == launch.KERNEL_RSS_MB
+    assert launch.kernel_mb("never-measured.ipynb") == launch.KERNEL_RSS_MB
+    plan = launch.plan_room(35, LANDING, [heavy, *MODULES])
+    assert plan.first == heavy and plan.pools[heavy] == 35
+    assert plan.memory_ready_mb == 35 * 150 + (18 + 9 + 9) * 70
+    assert plan.memory_working_mb == plan.memory_ready_mb + 35 * 150  # every learner on the first module
+    # On an 8 GB laptop the heavier first module leaves less for the rest, and the cap counts heavy kernels.
+    small = launch.plan_room(35, LANDING, [heavy, *MODULES], memory_mb=8 * 1024)
+    assert small.memory_limited and small.memory_working_mb <= 8 * 1024 * launch.ROOM_MEMORY_SHARE
+    # 35 working kernels of 150 MB leave room for one kernel ready on each other page and a few on 03.
+    budget = 8 * 1024 * launch.ROOM_MEMORY_SHARE
+    assert small.pools == {LANDING: 1, heavy: int((budget - 35 * 150 - 3 * 70) // 150), **{m: 1 for m in MODULES}}
+    assert small.pools[heavy] == 4 and small.machine_kernels == launch.machine_kernels(8 * 1024, 150) == 40
+    assert small.max_kernels == 40
 
 
 def test_serve_help_shows_the_room_options(capsys):

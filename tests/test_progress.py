@@ -162,6 +162,7 @@ def test_campaign_plan_finished_when_titled_and_nothing_is_still_to_do(every_pla
     drafts = finished_message_drafts()
     for key in every_plan_part_fillable:
         drafts[key] = {"text": "done"}
+    drafts["campaign-data/lessons"] = {"case": "budget-transparency", "case_lessons": "Short videos of real people."}
     assert plan_core.build_plan(drafts).complete
     assert statuses(drafts)["campaign-plan"] == "not started"  # started by giving the plan a title
     drafts[PLAN] = {"title": "Open budgets for Hanoi"}
@@ -239,7 +240,10 @@ def test_progress_rules_name_the_real_drafts_and_fields_of_the_components():
     from advocacy_lab.ui.plan import CampaignPlanView
     from advocacy_lab.ui.quiz import Quiz
 
+    from advocacy_lab.modules.campaign_data.explorer import CaseStudyExplorer
+
     components = [
+        CaseStudyExplorer(),
         MessageBuilder(),
         TrackingLinkBuilder(),
         Quiz(quiz="campaign_message"),
@@ -442,8 +446,11 @@ def test_navigation_follows_the_order_of_available_modules():
 
 
 def test_navigation_of_the_current_modules():
+    html03 = module_navigation("03-campaign-data.ipynb").value
+    assert 'class="al-nav-previous" href="00-start-here.ipynb"' in html03
+    assert 'href="04-campaign-message.ipynb" rel="next"' in html03 and "Next: Crafting the campaign message" in html03
     html04 = module_navigation("04-campaign-message.ipynb").value
-    assert 'href="00-start-here.ipynb"' in html04
+    assert 'href="03-campaign-data.ipynb" rel="prev"' in html04 and "Previous: Learning from campaign data" in html04
     assert 'href="09-campaign-plan.ipynb" rel="next"' in html04 and "Next: Your campaign plan" in html04
     html09 = module_navigation("09-campaign-plan.ipynb").value
     assert 'href="04-campaign-message.ipynb" rel="prev"' in html09
@@ -464,10 +471,10 @@ def test_a_module_added_to_the_list_changes_the_links():
     assert 'href="04-campaign-message.ipynb"' in html06 and 'href="09-campaign-plan.ipynb"' in html06
     assert "Previous: Budget and paid reach" in module_navigation("09-campaign-plan.ipynb", course).value
     # Reordering the list reorders the links: one source of truth.
-    module_entry(data, "campaign-plan")["number"] = 3
+    module_entry(data, "campaign-plan")["number"] = 2
     reordered = parse_course(data, {"budget": BUDGET_PARTS})
     (prev_href, _, _), (next_href, _, _) = navigation_links("09-campaign-plan.ipynb", reordered)
-    assert prev_href == "00-start-here.ipynb" and next_href == "04-campaign-message.ipynb"
+    assert prev_href == "00-start-here.ipynb" and next_href == "03-campaign-data.ipynb"
 
 
 def test_navigation_escapes_titles_and_refuses_unknown_pages(monkeypatch):

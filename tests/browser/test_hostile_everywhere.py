@@ -45,6 +45,7 @@ FIELDS = (
 #: kernel has caught up (it handles messages in order), and its draft key.
 PAGES = {
     "00-start-here.ipynb": None,
+    "03-campaign-data.ipynb": (".al-case-lessons textarea", "campaign-data/lessons"),
     "04-campaign-message.ipynb": (".al-problem textarea", "campaign-message/message-builder"),
     "09-campaign-plan.ipynb": (".al-plan-title input", "campaign-plan/plan"),
 }

@@ -15,22 +15,20 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import UPDATE_TIMEOUT_MS, http_get
+from browser_support import PAGES as COURSE_PAGES, UPDATE_TIMEOUT_MS, http_get
 
 pytestmark = pytest.mark.browser
 
 #: Each page and the control that shows it is live.
-PAGES = {
-    "00-start-here.ipynb": ".al-course-map",
-    "04-campaign-message.ipynb": ".al-post-text textarea",
-    "09-campaign-plan.ipynb": ".al-plan",
-}
+#: Every page of the course and its main control, from the course outline (not a table kept here).
+PAGES = COURSE_PAGES
 #: Icons each page shows (ipywidgets Button(icon=...) -> <i class="fa fa-NAME">): none. A
 #: glyph makes the page fetch Font Awesome's font, 77 KB of a phone's first visit (the budget
 #: is 1.5 MB), for decoration: the course's buttons say what they do in words. Any icon that
 #: comes back must still render from the server's own font (the checks below).
 EXPECTED_ICONS = {
     "00-start-here.ipynb": set(),
+    "03-campaign-data.ipynb": set(),
     "04-campaign-message.ipynb": set(),
     "09-campaign-plan.ipynb": set(),
 }

@@ -29,6 +29,10 @@ LANG_KEY = "advocacy-lab:lang"
 PAGES = {
     "00-start-here.ipynb": (".al-course-map a", {"en": "Start here · Advocacy Lab", "vi": "Bắt đầu tại đây · Advocacy Lab"},
                             {"en": "Advocacy Lab: start here", "vi": "Advocacy Lab: bắt đầu tại đây"}),
+    "03-campaign-data.ipynb": (".al-case-explorer .al-chart-bars img",
+                               {"en": "3 · Learning from campaign data · Advocacy Lab",
+                                "vi": "3 · Học từ số liệu chiến dịch · Advocacy Lab"},
+                               {"en": "Learning from campaign data", "vi": "Học từ số liệu chiến dịch"}),
     "04-campaign-message.ipynb": (".al-post-text textarea",
                                   {"en": "4 · Crafting the campaign message · Advocacy Lab",
                                    "vi": "4 · Xây dựng thông điệp chiến dịch · Advocacy Lab"},

@@ -17,6 +17,7 @@ a network.
 from __future__ import annotations
 
 import errno
+import functools
 import ipaddress
 import json
 import math
@@ -41,8 +42,21 @@ _NOTEBOOK = re.compile(r"(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0
 #: Memory of one kernel with a learner's page on it: each of 35 learners on
 #: 04-campaign-message added 70 MB RSS (53 MB USS) in benchmarks/room.py
 #: (docs/performance.md, "A room of learners"). RSS counts shared library pages
-#: in every kernel, so this errs on the safe side.
+#: in every kernel, so this errs on the safe side. A lesson that needs more has its
+#: own figure in kernel_memory.json (benchmarks/kernel_memory.py measures each lesson).
 KERNEL_RSS_MB = 70
+KERNEL_MEMORY_FILE = Path(__file__).with_name("kernel_memory.json")
+
+
+@functools.lru_cache(maxsize=1)
+def _heavier_lessons() -> dict[str, int]:
+    data = json.loads(KERNEL_MEMORY_FILE.read_text(encoding="utf-8"))
+    return {notebook: int(mb) for notebook, mb in data["notebooks"].items()}
+
+
+def kernel_mb(notebook: str) -> int:
+    """The memory one kernel of ``notebook`` takes with its page on it (MB, RSS)."""
+    return max(KERNEL_RSS_MB, _heavier_lessons().get(notebook, KERNEL_RSS_MB))
 MAX_LEARNERS = 200
 #: Kernel caps for ``--learners N`` (the app's AdvocacyVoila.max_kernels and
 #: max_kernels_per_client): every preheated kernel, plus about 3 pages open per
@@ -78,6 +92,10 @@ class RoomPlan:
     machine_kernels: int | None = None
     #: The pools or the cap were cut down to fit the machine's memory.
     memory_limited: bool = False
+    #: The module the room opens together (each learner's working kernel is one of its).
+    first: str = ""
+    #: This machine's memory in MB (None: not limited by memory).
+    machine_memory_mb: float | None = None
 
     @property
     def pool_kernels(self) -> int:
@@ -85,13 +103,17 @@ class RoomPlan:
 
     @property
     def memory_ready_mb(self) -> int:
-        """The preheated kernels, waiting for learners."""
-        return self.pool_kernels * KERNEL_RSS_MB
+        """The preheated kernels, waiting for learners (each lesson's kernels at their own size)."""
+        return pools_memory_mb(self.pools)
 
     @property
     def memory_working_mb(self) -> int:
-        """With every learner on a page: their kernels, and the pools refilled behind them."""
-        return (self.pool_kernels + self.learners) * KERNEL_RSS_MB
+        """With every learner on a page of the first module: their kernels, and the pools refilled behind them."""
+        return self.memory_ready_mb + self.learners * kernel_mb(self.first)
+
+
+def pools_memory_mb(pools: Mapping[str, int]) -> int:
+    return sum(n * kernel_mb(notebook) for notebook, n in pools.items())
 
 
 def check_learners(learners: object, lang: str = "en") -> int:
@@ -110,9 +132,9 @@ def kernel_caps(learners: int, pool_kernels: int) -> tuple[int, int]:
     return pool_kernels + PAGES_PER_LEARNER * learners + KERNEL_HEADROOM, TABS_PER_CLIENT
 
 
-def machine_kernels(memory_mb: float) -> int:
-    """Kernels of KERNEL_RSS_MB that fit in ROOM_MEMORY_SHARE of ``memory_mb``: 87 on an 8 GB laptop."""
-    return max(1, int(memory_mb * ROOM_MEMORY_SHARE / KERNEL_RSS_MB))
+def machine_kernels(memory_mb: float, per_kernel_mb: int = KERNEL_RSS_MB) -> int:
+    """Kernels of ``per_kernel_mb`` that fit in ROOM_MEMORY_SHARE of ``memory_mb``: 87 of 70 MB on an 8 GB laptop."""
+    return max(1, int(memory_mb * ROOM_MEMORY_SHARE / per_kernel_mb))
 
 
 def machine_memory_mb() -> int:
@@ -149,21 +171,26 @@ def plan_room(
         share = 1.0 if index == 0 else LATER_MODULE_SHARE
         pools.setdefault(notebook, max(1, math.ceil(learners * share)))
     pools.update(explicit)
+    first = modules[0] if modules else landing
     total, per_client = kernel_caps(learners, sum(pools.values()))
     if memory_mb is None:
-        return RoomPlan(learners, pools, total, per_client)
-    fit = machine_kernels(memory_mb)
+        return RoomPlan(learners, pools, total, per_client, first=first)
+    budget_mb = memory_mb * ROOM_MEMORY_SHARE
     limited = False
     # Who gives up preheated kernels first: what the room reaches last.
     order = [nb for nb in reversed(modules[1:])] + ([landing] if landing else []) + list(modules[:1])
+    working = learners * kernel_mb(first)
     for notebook in order:
-        while sum(pools.values()) + learners > fit and pools.get(notebook, 1) > 1 and notebook not in explicit:
+        while pools_memory_mb(pools) + working > budget_mb and pools.get(notebook, 1) > 1 and notebook not in explicit:
             pools[notebook] -= 1
             limited = True
+    # The cap counts pages of any lesson: sized by the heaviest kernel the room may start (the safe side).
+    fit = machine_kernels(memory_mb, max(kernel_mb(nb) for nb in [first, *pools]))
     total, per_client = kernel_caps(learners, sum(pools.values()))
     if total > fit:
         total, limited = max(fit, sum(pools.values()) + 1), True
-    return RoomPlan(learners, pools, total, per_client, machine_kernels=fit, memory_limited=limited)
+    return RoomPlan(learners, pools, total, per_client, machine_kernels=fit, memory_limited=limited,
+                    first=first, machine_memory_mb=memory_mb)
 
 
 def course_notebooks(root: Path) -> tuple[str, list[str]]:
@@ -198,7 +225,7 @@ def learners_help(lang: str = "en", example: int = 35) -> str:
     plan = plan_room(example, landing, modules)
     return text(
         "serve.help.learners", lang,
-        max=MAX_LEARNERS, kernel_mb=KERNEL_RSS_MB, example=example, kernels=plan.pool_kernels,
+        max=MAX_LEARNERS, kernel_mb=KERNEL_RSS_MB, first_mb=kernel_mb(plan.first), example=example, kernels=plan.pool_kernels,
         ready_gb=megabytes_as_gb(plan.memory_ready_mb, lang),
         working_gb=megabytes_as_gb(plan.memory_working_mb, lang),
         per_learner_mb=round(plan.memory_working_mb / example),
@@ -356,7 +383,7 @@ def welcome(
             lines.append(text(
                 "serve.learners_memory_limited", lang,
                 fit=plan.machine_kernels, max_kernels=plan.max_kernels,
-                memory_gb=megabytes_as_gb(plan.machine_kernels * KERNEL_RSS_MB / ROOM_MEMORY_SHARE, lang),
+                memory_gb=megabytes_as_gb(plan.machine_memory_mb or 0, lang),
             ))
     return "\n".join(lines)
 
