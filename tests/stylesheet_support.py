@@ -36,10 +36,16 @@ def rules(css: str | None = None) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
+def _same_selector(selector: str) -> str:
+    # The page's sheet is compacted ("a>b", "a,b"); a test may write "a > b".
+    return re.sub(r"\s*>\s*", ">", " ".join(selector.split()))
+
+
 def declarations(selector: str, css: str | None = None) -> dict[str, str]:
     """What the rules written exactly for ``selector`` declare, later rules winning."""
     merged: dict[str, str] = {}
+    wanted = _same_selector(selector)
     for found, values in rules(css):
-        if found == selector:
+        if _same_selector(found) == wanted:
             merged.update(values)
     return merged
