@@ -46,7 +46,11 @@ def type_the_post(page, open_app) -> None:
     expect(feedback.locator(".al-platform-result-x [data-rule='text.bidi_controls']")).to_be_visible(
         timeout=UPDATE_TIMEOUT_MS
     )
-    expect(feedback.locator(".al-platform-result-instagram .al-preview")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
+    # Instagram's "more": the post marked where the preview stops (the marked post replaced the
+    # builder's own "before more" box, .al-preview, in the #8 feedback work).
+    expect(feedback.locator(".al-platform-result-instagram .al-marked-text .al-mark-preview")).to_be_visible(
+        timeout=UPDATE_TIMEOUT_MS
+    )
 
 
 def test_post_with_an_override_is_shown_and_copied_without_it(page, open_app):
@@ -62,9 +66,9 @@ def test_post_with_an_override_is_shown_and_copied_without_it(page, open_app):
         value = copies.nth(i).input_value()
         no_bidi(value, "the copy-ready post")
         assert value == CLEAN_POST  # Urdu letters and everything else kept
-    preview = feedback.locator(".al-platform-result-instagram .al-preview").inner_text()
-    no_bidi(preview, "the preview")
-    assert "clean air gnp.exe today" in preview
+    marked = feedback.locator(".al-platform-result-instagram .al-marked-text").inner_text()
+    no_bidi(marked, "the marked post")
+    assert "clean air gnp.exe today" in marked
     no_bidi(feedback.inner_text(), "the feedback")
     no_bidi(feedback.inner_html(), "the feedback's markup")
 
