@@ -23,6 +23,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from tornado.iostream import StreamClosedError
+from tornado.websocket import WebSocketClosedError
 
 from advocacy_lab.server.iopub import OutputGate, summary
 from server_support import ROOT, Page, message, pools_warm, start_server, stop_server, wait_for
@@ -157,7 +159,12 @@ def test_an_oversized_update_closes_the_connection_and_the_kernel_stays_responsi
         await page.load_widgets()
         textarea = page.model("TextareaModel")
         # 2 MB of text in one widget update (compressed, it is a few kilobytes on the wire).
-        await page.update(textarea, {"value": "a" * (2 * 1024 * 1024)})
+        try:
+            await page.update(textarea, {"value": "a" * (2 * 1024 * 1024)})
+        except (WebSocketClosedError, StreamClosedError):
+            # Uncompressed, the server may close the connection (the cap at work) while the
+            # client is still writing the 2 MB: the write fails; the close code is still read below.
+            pass
         while await page.read(60) is not None:  # until the server closes the connection
             pass
         assert page.ws.close_code == 1009  # "message too big"
