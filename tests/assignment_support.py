@@ -6,7 +6,11 @@ into the widgets, which write the answers file themselves (nothing here writes i
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+
+import nbformat
 
 from advocacy_lab.assignment import campaign_message as spec
 from advocacy_lab.assignment.campaign_message_widgets import answer_sheet
@@ -79,3 +83,43 @@ ANSWER_THROUGH_WIDGETS = {
     "campaign-message": answer_through_widgets,
     "campaign-data": answer_campaign_data_through_widgets,
 }
+
+
+# -- nbgrader round trips (tests/test_nbgrader*.py) ----------------------------------------------
+
+
+def nbgrader_meta(cell) -> dict:
+    return dict(cell.get("metadata", {}).get("nbgrader", {}))
+
+
+def by_grade_id(nb) -> dict:
+    return {nbgrader_meta(c).get("grade_id"): c for c in nb.cells if nbgrader_meta(c)}
+
+
+def normalised(path: Path) -> list[tuple]:
+    """What matters in a released notebook: cell types, sources, nbgrader metadata.
+
+    Ignores metadata noise (kernel versions, cell ids, widget state, outputs).
+    """
+    nb = nbformat.read(path, as_version=4)
+    return [(c.cell_type, c.source, nbgrader_meta(c)) for c in nb.cells]
+
+
+def nbgrader(course: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """nbgrader's own CLI over ``course``, as a trainer runs it."""
+    from advocacy_lab.course import nbgrader_env
+
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"],
+        cwd=cwd or course, capture_output=True, text=True, timeout=600, env=nbgrader_env(),
+    )
+
+
+def submit(course: Path, assignment: str, notebook: str, student: str, nb, answered=None) -> Path:
+    """``nb`` as ``student``'s submission of ``assignment`` (answered by ``answered(folder)``, if given)."""
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{notebook}.ipynb")
+    if answered is not None:
+        answered(folder)
+    return folder

@@ -34,7 +34,17 @@ import pytest
 from advocacy_lab.assignment import campaign_message as spec
 from advocacy_lab.assignment.answers import MAX_ANSWERS_BYTES, answers_file_name
 from advocacy_lab.course import assignments, nbgrader_env, release_exercises
-from assignment_support import SOLUTION_FITS, SOLUTION_LENGTH, SOLUTION_LINK, answer_through_widgets
+from assignment_support import (
+    SOLUTION_FITS,
+    SOLUTION_LENGTH,
+    SOLUTION_LINK,
+    answer_through_widgets,
+    by_grade_id,
+    nbgrader,
+    nbgrader_meta,
+    normalised,
+    submit,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -42,34 +52,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "campaign-message"
 NOTEBOOK = "campaign-message"
 ANSWERS = answers_file_name(NOTEBOOK)
-
-
-def _nbgrader_meta(cell) -> dict:
-    return dict(cell.get("metadata", {}).get("nbgrader", {}))
-
-
-def normalised(path: Path) -> list[tuple]:
-    """What matters in a released notebook: cell types, sources, nbgrader metadata.
-
-    Ignores metadata noise (kernel versions, cell ids, widget state, outputs).
-    """
-    nb = nbformat.read(path, as_version=4)
-    return [(c.cell_type, c.source, _nbgrader_meta(c)) for c in nb.cells]
-
-
-def by_grade_id(nb) -> dict:
-    return {_nbgrader_meta(c).get("grade_id"): c for c in nb.cells if _nbgrader_meta(c)}
-
-
-def nbgrader(course: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"],
-        cwd=cwd or course,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=nbgrader_env(),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -129,21 +111,16 @@ def test_every_answer_cell_only_displays_a_widget():
     nb = nbformat.read(ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     cells = by_grade_id(nb)
     for grade_id in ("answer_post", "answer_tracked_link", "answer_weighted_length", "self_check"):
-        meta = _nbgrader_meta(cells[grade_id])
+        meta = nbgrader_meta(cells[grade_id])
         assert meta["locked"] is True and meta["solution"] is False and meta["grade"] is False
         assert "\n" not in cells[grade_id].source.strip() and cells[grade_id].source.startswith("sheet.")
     for cell in nb.cells:
-        if cell.cell_type == "code" and _nbgrader_meta(cell).get("solution"):
-            pytest.fail(f"a code answer cell remains: {_nbgrader_meta(cell)['grade_id']}")
+        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
+            pytest.fail(f"a code answer cell remains: {nbgrader_meta(cell)['grade_id']}")
 
 
 def _submit(course: Path, student: str, nb, answered=None) -> Path:
-    folder = course / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
-    if answered is not None:
-        answered(folder)
-    return folder
+    return submit(course, ASSIGNMENT, NOTEBOOK, student, nb, answered)
 
 
 CHEAT = (
@@ -192,14 +169,14 @@ def graded(course: Path, tmp_path_factory):
     # marks if nbgrader did not restore the tests).
     carol = nbformat.from_dict(release)
     for cell in carol.cells:
-        meta = _nbgrader_meta(cell)
+        meta = nbgrader_meta(cell)
         if meta.get("grade") and cell.cell_type == "code":
             cell.source = "pass"
     _submit(course, "carol", carol)
     # dave: correct answers, but test cells replaced by `assert False` (restored -> full marks).
     dave = nbformat.from_dict(release)
     for cell in dave.cells:
-        meta = _nbgrader_meta(cell)
+        meta = nbgrader_meta(cell)
         if meta.get("grade") and cell.cell_type == "code":
             cell.source = "assert False"
     _submit(course, "dave", dave, answer_through_widgets)

@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -24,8 +22,16 @@ import pytest
 
 from advocacy_lab.assignment import campaign_data as spec
 from advocacy_lab.assignment.answers import answers_file_name
-from advocacy_lab.course import assignments, nbgrader_env, release_exercises
-from assignment_support import answer_campaign_data_through_widgets, campaign_data_solution
+from advocacy_lab.course import assignments, release_exercises
+from assignment_support import (
+    answer_campaign_data_through_widgets,
+    by_grade_id,
+    campaign_data_solution,
+    nbgrader,
+    nbgrader_meta,
+    normalised,
+    submit,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -41,26 +47,6 @@ EXPECTED_AUTOGRADED = {
     "misleading_comparison_spotted": 2,
 }
 HIDDEN_CODE = ("BEGIN HIDDEN TESTS", "expect(", "post_rate()", "misleading_comparison()", "RATE_TOLERANCE")
-
-
-def _meta(cell) -> dict:
-    return dict(cell.get("metadata", {}).get("nbgrader", {}))
-
-
-def _by_grade_id(nb) -> dict:
-    return {_meta(c).get("grade_id"): c for c in nb.cells if _meta(c)}
-
-
-def _normalised(path: Path) -> list[tuple]:
-    nb = nbformat.read(path, as_version=4)
-    return [(c.cell_type, c.source, _meta(c)) for c in nb.cells]
-
-
-def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"],
-        cwd=course, capture_output=True, text=True, timeout=600, env=nbgrader_env(),
-    )
 
 
 def _records(parts: dict) -> bytes:
@@ -96,7 +82,7 @@ def test_committed_exercises_are_not_stale(course: Path):
     assert ASSIGNMENT in assignments(ROOT)
     fresh, committed = course / "exercises" / ASSIGNMENT, ROOT / "exercises" / ASSIGNMENT
     assert sorted(p.name for p in committed.iterdir()) == sorted(p.name for p in fresh.iterdir()) == [f"{NOTEBOOK}.ipynb"]
-    assert _normalised(committed / f"{NOTEBOOK}.ipynb") == _normalised(fresh / f"{NOTEBOOK}.ipynb"), (
+    assert normalised(committed / f"{NOTEBOOK}.ipynb") == normalised(fresh / f"{NOTEBOOK}.ipynb"), (
         "run `advocacy-lab release` to regenerate exercises/"
     )
 
@@ -110,27 +96,22 @@ def test_release_removes_solutions_and_hidden_tests(course: Path):
 
 def test_every_answer_cell_only_displays_a_widget():
     nb = nbformat.read(ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-    cells = _by_grade_id(nb)
+    cells = by_grade_id(nb)
     for grade_id in ("answer_post_rate", "answer_best_format", "answer_misleading_comparison", "self_check"):
-        meta = _meta(cells[grade_id])
+        meta = nbgrader_meta(cells[grade_id])
         assert meta["locked"] is True and meta["solution"] is False and meta["grade"] is False
         assert "\n" not in cells[grade_id].source.strip() and cells[grade_id].source.startswith("sheet.")
     for grade_id, points in EXPECTED_AUTOGRADED.items():
-        meta = _meta(cells[grade_id])
+        meta = nbgrader_meta(cells[grade_id])
         assert meta["grade"] is True and meta["locked"] is True and meta["points"] == points
         assert f'graded("{grade_id}")' in cells[grade_id].source
-    manual = _meta(cells["interpretation_what_worked_and_why"])
+    manual = nbgrader_meta(cells["interpretation_what_worked_and_why"])
     assert cells["interpretation_what_worked_and_why"].cell_type == "markdown"
     assert manual["solution"] is True and manual["grade"] is True and manual["points"] == 6
 
 
 def _submit(course: Path, student: str, nb, answered=None) -> Path:
-    folder = course / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
-    if answered is not None:
-        answered(folder)
-    return folder
+    return submit(course, ASSIGNMENT, NOTEBOOK, student, nb, answered)
 
 
 #: walt answers through the widgets only: the rate right (typed "9.95 %"), the impressions and the
@@ -151,9 +132,9 @@ def graded(course: Path):
     for name, payload in BAD_ANSWER_FILES.items():
         _submit(course, f"file-{name}", release, lambda folder, payload=payload: (folder / ANSWERS).write_bytes(payload))
 
-    proc = _nbgrader(course, "autograde", ASSIGNMENT, "--force")
+    proc = nbgrader(course, "autograde", ASSIGNMENT, "--force")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    feedback = _nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
+    feedback = nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
     assert feedback.returncode == 0, feedback.stdout + feedback.stderr
 
     from nbgrader.api import Gradebook
@@ -214,7 +195,7 @@ def _page_text(page: str) -> str:
 
 def test_the_trainer_reads_each_answer_and_the_feedback_hides_the_hidden_tests(graded, course: Path):
     nb = nbformat.read(course / "autograded" / "walt" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-    cells = _by_grade_id(nb)
+    cells = by_grade_id(nb)
 
     def shown(grade_id: str) -> str:
         return "".join(o.get("text", "") for o in cells[grade_id].outputs if o.output_type == "stream")

@@ -23,10 +23,10 @@ from typing import Any
 
 from advocacy_lab.analysis.describe import group_label, in_unit, metric_name
 from advocacy_lab.analysis.metrics import Rate, rate, rates_by
-from advocacy_lab.core.catalogue import REFERENCE, TextKey, languages, localized, text
+from advocacy_lab.core.catalogue import REFERENCE, TextKey, text
 
-from .answers import AnswerProblem, Answers, answers_path, being_graded, served_by_voila, shown_answer
-from .campaign_message import NotGradedHere, VisibleCheck
+from .answers import AnswerProblem, Answers, shown_answer
+from .grading import VisibleCheck, run_graded
 
 #: The assignment and its notebook (``solutions/campaign-data/campaign-data.ipynb``).
 ASSIGNMENT = "campaign-data"
@@ -256,47 +256,10 @@ VISIBLE_CHECKS: dict[str, VisibleCheck] = {
 }
 
 
-def _grading_language() -> str:
-    code = os.environ.get("ADVOCACY_LAB_LANG", "").strip()
-    return code if code in languages() else REFERENCE
-
-
 def graded(grade_id: str, folder: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """What a test cell calls: as ``campaign_message.graded``, for this exercise's answers file.
-
-    While nbgrader grades, a problem raises ``AnswerProblem`` (the cell scores 0, the reason in
-    words); in the learner's own kernel the same words are printed, never raised; on a Voila
-    self-check page nothing is read (``NotGradedHere``).
-    """
+    """What a test cell calls: as ``campaign_message.graded`` (``grading.run_graded``), for this exercise's answers file."""
     __tracebackhide__ = True  # the learner reads the reason, not our frames
-    check = VISIBLE_CHECKS[grade_id]
-    if served_by_voila():
-        return NotGradedHere()
-    lang = _grading_language()
-    part = localized(check.part, lang)
-    practice = not being_graded()
-    try:
-        values = check.read(Answers.read(answers_path(NOTEBOOK, folder)))
-    except AnswerProblem as problem:
-        if practice:
-            print(text("assignment.graded.not_yet", lang, part=part, reason=problem.in_language(lang)))
-            return NotGradedHere()
-        print(text("assignment.graded.none", lang, part=part))
-        raise AnswerProblem(problem.code, **problem.values) from None
-    # The answer as plain text: the trainer reads it beside the score (formgrader, feedback).
-    print(text("assignment.graded.heading", lang, part=part))
-    for name, value in values.items():
-        print(f"{name}: {shown_answer(value)}")
-    try:
-        check.check(values)
-    except AnswerProblem as problem:
-        if practice:
-            print(text("assignment.graded.not_yet", lang, part=part, reason=problem.in_language(lang)))
-            return values
-        raise AnswerProblem(problem.code, **problem.values) from None
-    if practice:
-        print(text("assignment.graded.visible_passes", lang))
-    return values
+    return run_graded(VISIBLE_CHECKS[grade_id], NOTEBOOK, folder)
 
 
 __all__ = [

@@ -17,16 +17,16 @@ Pure (no widgets): nbgrader's test cells and the self-check both run these.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from advocacy_lab.checks import build_tracking_link, check_post, get_platform
-from advocacy_lab.core.catalogue import REFERENCE, Label, TextKey, languages, text
+from advocacy_lab.core.catalogue import TextKey, languages
 from advocacy_lab.core.links import LinkError
 from advocacy_lab.modules.campaign_message.schema import MESSAGE_BUILDER, TRACKING_LINK
 
-from .answers import AnswerProblem, Answers, answers_path, being_graded, served_by_voila, shown_answer
+from .answers import AnswerProblem, Answers
+from .grading import VisibleCheck, run_graded
 
 #: The assignment and its notebook (``solutions/campaign-message/campaign-message.ipynb``).
 ASSIGNMENT = "campaign-message"
@@ -129,21 +129,6 @@ def _link_right(values: dict[str, Any]) -> None:
         raise AnswerProblem("assignment.campaign_message.link.wrong_source", source=LINK_SOURCE)
 
 
-@dataclass(frozen=True)
-class VisibleCheck:
-    """One autograded cell's visible test: read the values it grades, then check them."""
-
-    grade_id: str
-    part: Label
-    read: Callable[[Answers], dict[str, Any]]
-    check: Callable[[dict[str, Any]], None]
-
-    def run(self, answers: Answers) -> dict[str, Any]:
-        values = self.read(answers)
-        self.check(values)
-        return values
-
-
 VISIBLE_CHECKS: dict[str, VisibleCheck] = {
     check.grade_id: check
     for check in (
@@ -156,64 +141,11 @@ VISIBLE_CHECKS: dict[str, VisibleCheck] = {
 }
 
 
-class NotGradedHere(dict):
-    """What a test cell gets on a self-check page: nothing to grade, every value ``None``."""
-
-    def __missing__(self, key: str) -> None:
-        return None
-
-
-def _grading_language() -> str:
-    code = os.environ.get("ADVOCACY_LAB_LANG", "").strip()
-    return code if code in languages() else REFERENCE
-
-
 def graded(grade_id: str, folder: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """What a test cell calls: the answers of ``grade_id`` read from the answers file beside the
-    notebook, shown as text, checked by the visible test; returned for the hidden tests.
-
-    - While nbgrader grades or validates: a problem raises ``AnswerProblem`` (an AssertionError,
-      so the cell scores 0) with the reason in plain words.
-    - In the learner's own kernel (JupyterLab, Notebook): the same check, said in words and never
-      raised, so that "Run All" goes on to every part's widgets instead of stopping at the first
-      part not yet answered.
-    - On a Voila self-check page: nothing (see ``NotGradedHere``).
-    """
+    """What a test cell calls: ``grading.run_graded`` of that cell's visible check, for this
+    exercise's answers file (while nbgrader grades a problem raises; in the learner's kernel it
+    is said; on a Voila self-check page nothing is read)."""
     __tracebackhide__ = True  # the learner reads the reason, not our frames
-    check = VISIBLE_CHECKS[grade_id]
-    if served_by_voila():
-        # A self-check page: the answers live in the learner's browser, not in a file on the
-        # server (shared by every page), and "Check my answers" runs this same visible check.
-        return NotGradedHere()
-    lang = _grading_language()
-    part = _words(check.part, lang)
-    practice = not being_graded()
-    try:
-        answers = Answers.read(answers_path(NOTEBOOK, folder))
-        values = check.read(answers)
-    except AnswerProblem as problem:
-        if practice:
-            print(text("assignment.graded.not_yet", lang, part=part, reason=problem.in_language(lang)))
-            return NotGradedHere()
-        print(text("assignment.graded.none", lang, part=part))
-        raise AnswerProblem(problem.code, **problem.values) from None
-    # The answer as plain text: the trainer reads it beside the score (formgrader, feedback).
-    print(text("assignment.graded.heading", lang, part=part))
-    for name, value in values.items():
-        print(f"{name}: {shown_answer(value)}")
-    try:
-        check.check(values)
-    except AnswerProblem as problem:
-        if practice:
-            print(text("assignment.graded.not_yet", lang, part=part, reason=problem.in_language(lang)))
-            return values
-        raise AnswerProblem(problem.code, **problem.values) from None
-    if practice:
-        print(text("assignment.graded.visible_passes", lang))
-    return values
+    return run_graded(VISIBLE_CHECKS[grade_id], NOTEBOOK, folder)
 
 
-def _words(label: Label, lang: str) -> str:
-    from advocacy_lab.core.catalogue import localized
-
-    return localized(label, lang)
