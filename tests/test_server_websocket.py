@@ -159,15 +159,19 @@ def test_an_oversized_update_closes_the_connection_and_the_kernel_stays_responsi
         await page.load_widgets()
         textarea = page.model("TextareaModel")
         # 2 MB of text in one widget update (compressed, it is a few kilobytes on the wire).
+        cut_off = False
         try:
             await page.update(textarea, {"value": "a" * (2 * 1024 * 1024)})
         except (WebSocketClosedError, StreamClosedError):
             # Uncompressed, the server may close the connection (the cap at work) while the
-            # client is still writing the 2 MB: the write fails; the close code is still read below.
-            pass
+            # client is still writing the 2 MB: the write fails, and the close frame may go unread.
+            cut_off = True
         while await page.read(60) is not None:  # until the server closes the connection
             pass
-        assert page.ws.close_code == 1009  # "message too big"
+        if cut_off:
+            assert page.ws.close_code in (1009, None)  # closed by the server, mid-message
+        else:
+            assert page.ws.close_code == 1009  # "message too big"
         page.ws = None
         # A new connection of the same page: the kernel answers, widgets included.
         await page.connect(compression=compression)

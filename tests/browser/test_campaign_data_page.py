@@ -4,6 +4,7 @@ file), in English and Vietnamese, at a phone's width. (axe and the phone layout 
 tests/browser/test_accessibility.py and test_phone_layout.py, which take every page of the outline.)"""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,11 @@ def _alt(page, css: str) -> str:
 def test_charts_show_with_their_alternatives_and_a_new_choice_redraws_them(page, server_url, lang):
     page.set_viewport_size(PHONE)
     open_notebook(page, server_url, f"{PAGE}?lang={lang}")
-    expect(page.locator(".al-case-explorer .al-chart-bars img")).to_be_visible()
+    # A preheated kernel drew the charts before the page said its language; they are drawn again in it.
+    first_words = "Bar chart" if lang == "en" else "Biểu đồ cột"
+    expect(page.locator(".al-case-explorer .al-chart-bars img")).to_have_attribute(
+        "alt", re.compile("^" + first_words), timeout=UPDATE_TIMEOUT_MS
+    )
     for css in ("al-chart-bars", "al-chart-heat", "al-chart-cascade"):
         image = page.locator(f".{css} img")
         expect(image).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
@@ -34,7 +39,6 @@ def test_charts_show_with_their_alternatives_and_a_new_choice_redraws_them(page,
         # Never wider than the phone's screen.
         assert image.bounding_box()["width"] <= PHONE["width"]
     bars = _alt(page, "al-chart-bars")
-    assert bars.startswith("Bar chart" if lang == "en" else "Biểu đồ cột")
     expect(page.locator(".al-illustrative")).to_be_visible()
     expect(page.locator(".al-observations li").first).to_be_visible()
     by = page.locator(".al-explorer-by select")
@@ -67,4 +71,4 @@ def test_the_learners_own_export_a_bad_file_and_an_oversized_one(page, server_ur
     expect(page.locator(".al-explorer-summary")).to_contain_text("dataset_Facebook.csv", timeout=UPDATE_TIMEOUT_MS)
     expect(page.locator(".al-chart-bars img")).not_to_have_attribute("alt", bars, timeout=UPDATE_TIMEOUT_MS)
     page.locator(".al-explorer-by select").select_option(label="post type")
-    expect(page.locator(".al-chart-bars img")).to_have_attribute("alt", __import__("re").compile("post type, 4 groups"), timeout=UPDATE_TIMEOUT_MS)
+    expect(page.locator(".al-chart-bars img")).to_have_attribute("alt", re.compile("post type, 4 groups"), timeout=UPDATE_TIMEOUT_MS)
