@@ -6,9 +6,12 @@ into the widgets, which write the answers file themselves (nothing here writes i
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import nbformat
 
@@ -123,3 +126,21 @@ def submit(course: Path, assignment: str, notebook: str, student: str, nb, answe
     if answered is not None:
         answered(folder)
     return folder
+
+
+@contextmanager
+def self_study_server(course: Path, assignment: str, notebook_file: str) -> Iterator[tuple]:
+    """The course's own server over ``course/notebooks`` holding the released exercise, as a trainer
+    offering it for self-study serves it, with the instructor's ``solutions/`` beside (never served).
+    Yields (server, notebooks folder)."""
+    from server_support import ROOT, start_server, stop_server
+
+    notebooks = course / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(ROOT / "exercises" / assignment / notebook_file, notebooks / notebook_file)
+    shutil.copytree(ROOT / "solutions", course / "solutions")
+    server = start_server(course, notebooks=notebooks, traits=[])
+    try:
+        yield server, notebooks
+    finally:
+        stop_server(server)

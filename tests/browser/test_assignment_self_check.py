@@ -11,18 +11,14 @@ Debian's Chromium answers through the widgets:
 """
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from advocacy_lab.assignment import campaign_message as spec
 from advocacy_lab.assignment.answers import answers_file_name
 from advocacy_lab.core.catalogue import text
-from assignment_support import SOLUTION_FITS, SOLUTION_LENGTH, SOLUTION_LINK, SOLUTION_POST
+from assignment_support import SOLUTION_FITS, SOLUTION_LENGTH, SOLUTION_LINK, SOLUTION_POST, self_study_server
 from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, http_get
-from server_support import ROOT, start_server, stop_server
 
 NOTEBOOK = f"{spec.NOTEBOOK}.ipynb"
 #: Code only the instructor's notebook holds (its hidden tests).
@@ -32,17 +28,8 @@ HIDDEN_CODE = ("BEGIN HIDDEN TESTS", "expect(", "weighted_length(VI_POST", "pars
 
 @pytest.fixture(scope="module")
 def self_study(tmp_path_factory):
-    """The course's server over a folder with the released exercise, and the instructor's notebook beside it."""
-    course = tmp_path_factory.mktemp("self-study")
-    notebooks = course / "notebooks"
-    notebooks.mkdir()
-    shutil.copy(ROOT / "exercises" / spec.ASSIGNMENT / NOTEBOOK, notebooks / NOTEBOOK)
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    server = start_server(course, notebooks=notebooks, traits=[])
-    try:
-        yield server, notebooks
-    finally:
-        stop_server(server)
+    with self_study_server(tmp_path_factory.mktemp("self-study"), spec.ASSIGNMENT, NOTEBOOK) as served:
+        yield served
 
 
 def _verdicts(page) -> dict[str, str]:

@@ -4,7 +4,6 @@
 answers file on the server, and no hidden test reaches the page or is served."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from playwright.sync_api import expect
@@ -12,9 +11,8 @@ from playwright.sync_api import expect
 from advocacy_lab.assignment import campaign_data as spec
 from advocacy_lab.assignment.answers import answers_file_name
 from advocacy_lab.core.catalogue import text
-from assignment_support import campaign_data_solution
+from assignment_support import campaign_data_solution, self_study_server
 from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, http_get
-from server_support import ROOT, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -26,16 +24,8 @@ HIDDEN_CODE = ("BEGIN HIDDEN TESTS", "expect(", "RATE_TOLERANCE", "post_rate().v
 
 @pytest.fixture(scope="module")
 def self_study(tmp_path_factory):
-    course = tmp_path_factory.mktemp("self-study-03")
-    notebooks = course / "notebooks"
-    notebooks.mkdir()
-    shutil.copy(ROOT / "exercises" / spec.ASSIGNMENT / NOTEBOOK, notebooks / NOTEBOOK)
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    server = start_server(course, notebooks=notebooks, traits=[])
-    try:
-        yield server, notebooks
-    finally:
-        stop_server(server)
+    with self_study_server(tmp_path_factory.mktemp("self-study-03"), spec.ASSIGNMENT, NOTEBOOK) as served:
+        yield served
 
 
 def _labels(lang: str) -> dict[str, str]:
