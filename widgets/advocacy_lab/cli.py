@@ -63,21 +63,14 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_release(args: argparse.Namespace) -> int:
-    from advocacy_lab.core.catalogue import text
-    from advocacy_lab.course import release_exercises
+def _add_trainer_commands(sub: argparse._SubParsersAction) -> None:
+    """The trainer's commands, each added by its module of ``advocacy_lab.trainer``."""
+    from importlib import import_module
 
-    try:
-        released = release_exercises(args.course)
-    except ValueError as exc:  # e.g. instructor answers that would ship with the release
-        print(f"advocacy-lab: {exc}", file=sys.stderr)
-        return 2
-    if not released:
-        print(text("cli.course.no_assignments", folder=args.course / "solutions"), file=sys.stderr)
-        return 1
-    for name in released:
-        print(text("cli.course.released", assignment=name, folder=args.course / "exercises" / name))
-    return 0
+    from advocacy_lab.trainer import COMMAND_MODULES
+
+    for name in COMMAND_MODULES:
+        import_module(f"advocacy_lab.trainer.{name}").add_command(sub, _add_course_option)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,9 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     rules.add_argument("--markdown", action="store_true", help="Markdown output (the default)")
     rules.set_defaults(func=_cmd_rules)
 
-    release = sub.add_parser("release", help="regenerate exercises/ from solutions/ with nbgrader")
-    release.set_defaults(func=_cmd_release)
-    _add_course_option(release)
+    _add_trainer_commands(sub)
 
     args = parser.parse_args(argv)
     if getattr(args, "acts_on_course", False):

@@ -100,8 +100,9 @@ def refuse_instructor_answers(root: Path, name: str, lang: str = "en") -> None:
         raise ValueError(text("assignment.release.instructor_answers", lang, folder=folder, files=", ".join(found)))
 
 
-def release_exercises(root: Path) -> list[str]:
-    """Regenerate ``exercises/`` from ``solutions/`` with ``nbgrader generate_assignment``.
+def release_exercises(root: Path, only: tuple[str, ...] | None = None) -> list[str]:
+    """Regenerate ``exercises/`` from ``solutions/`` with ``nbgrader generate_assignment``
+    (every assignment, or those named in ``only``: a ValueError when one is not in ``solutions/``).
 
     Runs nbgrader's own CLI (configured by ``nbgrader_config.py`` at ``root``)
     so the release is exactly what a trainer's nbgrader produces. Returns the
@@ -111,6 +112,13 @@ def release_exercises(root: Path) -> list[str]:
     root = Path(root).resolve()
     released = []
     names = assignments(root)
+    if only is not None:
+        unknown = [name for name in only if name not in names]
+        if unknown:
+            from advocacy_lab.core.catalogue import text
+
+            raise ValueError(text("trainer.release.unknown", assignment=unknown[0], known=", ".join(names) or "-"))
+        names = tuple(only)
     # Every assignment checked before any is released: a refusal leaves exercises/ as it was.
     for name in names:
         refuse_instructor_answers(root, name)

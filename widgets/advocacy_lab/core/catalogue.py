@@ -22,6 +22,8 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 #: Each module keeps its own texts beside its code (``modules/<package>/locales/<lang>.json``);
 #: they are merged into the one catalogue of each language, so keys stay global and unique.
 MODULES_DIR = Path(__file__).resolve().parent.parent / "modules"
+#: The trainer's side keeps its texts beside its code too (``trainer/locales/<lang>.json``).
+TRAINER_LOCALES_DIR = Path(__file__).resolve().parent.parent / "trainer" / "locales"
 #: The reference language; the others are checked against it.
 REFERENCE = "en"
 
@@ -41,8 +43,12 @@ def check_language(lang: str) -> str:
 
 
 def catalogue_files(lang: str) -> tuple[Path, ...]:
-    """The files one language's catalogue is made of: the course's, then each module's."""
-    return (LOCALES_DIR / f"{lang}.json", *sorted(MODULES_DIR.glob(f"*/locales/{lang}.json")))
+    """The files one language's catalogue is made of: the course's, each module's, the trainer side's."""
+    return (
+        LOCALES_DIR / f"{lang}.json",
+        *sorted(MODULES_DIR.glob(f"*/locales/{lang}.json")),
+        TRAINER_LOCALES_DIR / f"{lang}.json",
+    )
 
 
 @lru_cache(maxsize=None)
