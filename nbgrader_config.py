@@ -26,10 +26,15 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE · CÂU TRẢ LỜI CỦA ANH/CH�
 # notebook (<notebook>.answers.json, advocacy_lab.assignment). nbgrader's submit and
 # collect carry that file; autograde must never put an instructor's copy over it.
 from advocacy_lab.assignment.answers import answers_file_name  # noqa: E402
-from advocacy_lab.assignment.nbgrader_hooks import HideTestsInFeedback, RestoreReleasedCells  # noqa: E402
+from advocacy_lab.assignment.nbgrader_hooks import (  # noqa: E402
+    GradingExecute,
+    HideTestsInFeedback,
+    RestoreReleasedCells,
+    RunReleasedCodeOnly,
+)
 from advocacy_lab.course import assignments  # noqa: E402
 from nbgrader.converters import Autograde, GenerateFeedback  # noqa: E402
-from nbgrader.preprocessors import OverwriteCells  # noqa: E402
+from nbgrader.preprocessors import Execute, OverwriteCells  # noqa: E402
 
 # The answers file and the lock beside it (core.drafts.FileDraftStore) are the learner's alone.
 c.Autograde.exclude_overwriting = {
@@ -42,9 +47,17 @@ c.Autograde.exclude_overwriting = {
 }
 # An untouched submission restores its hidden tests without a checksum warning; a cell
 # changed from what was released still warns and is restored (nbgrader_hooks.py says why).
+# Then only the exercise's own code runs: a code cell a learner added is kept as text.
 c.Autograde.sanitize_preprocessors = [
-    RestoreReleasedCells if p is OverwriteCells else p
+    step
     for p in Autograde.class_traits()["sanitize_preprocessors"].default()
+    for step in ((RestoreReleasedCells, RunReleasedCodeOnly) if p is OverwriteCells else (p,))
+]
+# Learner code runs under limits: a memory ceiling per kernel and a budget per notebook, on top
+# of nbgrader's 30 s per cell (Execute.timeout); a runaway submission is stopped and scores 0.
+c.Autograde.autograde_preprocessors = [
+    GradingExecute if p is Execute else p
+    for p in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 # The feedback a learner receives shows no hidden test's code (nbgrader#917).
 c.GenerateFeedback.preprocessors = [

@@ -11,4 +11,5 @@ from __future__ import annotations
 #: (roster, release, grade, feedback, report, dashboard).
 COMMAND_MODULES = (
     "release",
+    "grade",
 )
