@@ -256,6 +256,39 @@ VISIBLE_CHECKS: dict[str, VisibleCheck] = {
 }
 
 
+# -- what a learner's feedback says (``advocacy-lab feedback``) --------------------------
+#: A plain-language hint for each autograded check, shown in the feedback when it did not pass.
+HINTS: dict[str, TextKey] = {grade_id: TextKey(f"assignment.hint.{grade_id}") for grade_id in VISIBLE_CHECKS}
+
+#: The parts the trainer grades by hand (a written answer, a Markdown cell), by grade_id.
+WRITTEN_PARTS: dict[str, TextKey] = {
+    "interpretation_what_worked_and_why": TextKey("assignment.hint.part.interpretation_what_worked_and_why"),
+}
+
+#: How each answer a visible check reads is named for the learner.
+ANSWER_LABELS: dict[str, TextKey] = {
+    RATE_FIELD: RATE_LABEL,
+    IMPRESSIONS_FIELD: IMPRESSIONS_LABEL,
+    FORMAT_FIELD: FORMAT_LABEL,
+    COMPARISON_FIELD: COMPARISON_LABEL,
+}
+
+
+def answer_words(name: str, value: Any, lang: str) -> str:
+    """An answer as the learner chose it, in ``lang``: each choice in the words it was offered with."""
+    if name == IMPRESSIONS_FIELD and value in IMPRESSIONS_CHOICES:
+        return text(f"assignment.campaign_data.impressions.{value}", lang)
+    if name == FORMAT_FIELD and isinstance(value, str):
+        return group_label(FORMAT_BY, value, lang)
+    if name == COMPARISON_FIELD:
+        for comparison in COMPARISONS:
+            if comparison.id == value:
+                return statement(comparison, lang)
+    if name == RATE_FIELD and isinstance(value, float):
+        return f"{value:g}%"
+    return shown_answer(value)
+
+
 def graded(grade_id: str, folder: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """What a test cell calls: as ``campaign_message.graded`` (``grading.run_graded``), for this exercise's answers file."""
     __tracebackhide__ = True  # the learner reads the reason, not our frames
@@ -263,7 +296,7 @@ def graded(grade_id: str, folder: str | os.PathLike[str] | None = None) -> dict[
 
 
 __all__ = [
-    "ASSIGNMENT", "COMPARISONS", "NOTEBOOK", "VISIBLE_CHECKS", "best_format", "comparison_values",
+    "ANSWER_LABELS", "ASSIGNMENT", "COMPARISONS", "HINTS", "NOTEBOOK", "VISIBLE_CHECKS", "WRITTEN_PARTS", "answer_words", "best_format", "comparison_values",
     "format_choices", "graded", "impressions_compared", "misleading_comparison", "parse_percent", "post_rate",
     "rate_post", "statement",
 ]

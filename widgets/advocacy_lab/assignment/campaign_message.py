@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from advocacy_lab.checks import build_tracking_link, check_post, get_platform
-from advocacy_lab.core.catalogue import TextKey, languages
+from advocacy_lab.core.catalogue import TextKey, languages, text
 from advocacy_lab.core.links import LinkError
 from advocacy_lab.modules.campaign_message.schema import MESSAGE_BUILDER, TRACKING_LINK
 
-from .answers import AnswerProblem, Answers
+from .answers import AnswerProblem, Answers, shown_answer
 from .grading import VisibleCheck, run_graded
 
 #: The assignment and its notebook (``solutions/campaign-message/campaign-message.ipynb``).
@@ -139,6 +139,45 @@ VISIBLE_CHECKS: dict[str, VisibleCheck] = {
         VisibleCheck("vietnamese_post_fits_on_x", PART_LENGTH, _fits_on_x, _nothing_more),
     )
 }
+
+
+# -- what a learner's feedback says (``advocacy-lab feedback``) --------------------------
+#: A plain-language hint for each autograded check, shown in the feedback when it did not pass.
+HINTS: dict[str, TextKey] = {grade_id: TextKey(f"assignment.hint.{grade_id}") for grade_id in VISIBLE_CHECKS}
+
+#: The parts the trainer grades by hand (a written answer, a Markdown cell), by grade_id.
+WRITTEN_PARTS: dict[str, TextKey] = {
+    "message_box_own_coalition": TextKey("assignment.hint.part.message_box_own_coalition"),
+}
+
+#: How each answer a visible check reads is named for the learner.
+ANSWER_LABELS: dict[str, TextKey] = {
+    "post": _field_label(MESSAGE_BUILDER, "post"),
+    "tracked_link": TextKey("campaign_message.link.result_label"),
+    LENGTH_FIELD: LENGTH_LABEL,
+    FITS_FIELD: FITS_LABEL,
+}
+
+
+def answer_words(name: str, value: Any, lang: str) -> str:
+    """An answer as the learner chose it, in ``lang``: a yes/no choice in the words it was offered with."""
+    if name == FITS_FIELD and type(value) is bool:
+        return text("assignment.campaign_message.fits.yes" if value else "assignment.campaign_message.fits.no", lang)
+    return shown_answer(value)
+
+
+def advice(values: dict[str, Any], lang: str) -> tuple[str, ...]:
+    """What the lesson's checker says to fix in the post, on each platform it must be ready for (in ``lang``):
+    the same findings the message builder shows, never a hidden test."""
+    post = values.get("post")
+    if not isinstance(post, str):
+        return ()
+    said: dict[str, str] = {}
+    for platform in POST_PLATFORMS:
+        for finding in check_post(post, platform, lang=lang).findings:
+            if finding.severity in ("error", "warning") and finding.rule_id not in said:
+                said[finding.rule_id] = " ".join(w for w in (finding.message, finding.suggestion) if w)
+    return tuple(said.values())
 
 
 def graded(grade_id: str, folder: str | os.PathLike[str] | None = None) -> dict[str, Any]:

@@ -12,4 +12,5 @@ from __future__ import annotations
 COMMAND_MODULES = (
     "release",
     "grade",
+    "feedback",
 )
