@@ -13,4 +13,6 @@ COMMAND_MODULES = (
     "release",
     "grade",
     "feedback",
+    "report",
+    "dashboard",
 )
