@@ -10,6 +10,7 @@ from __future__ import annotations
 #: The modules that each add one trainer command to ``advocacy-lab``, in the order of a workshop day
 #: (roster, release, grade, feedback, report, dashboard).
 COMMAND_MODULES = (
+    "roster",
     "release",
     "grade",
     "feedback",
