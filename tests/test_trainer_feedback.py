@@ -42,18 +42,12 @@ from assignment_support import (
     nbgrader,
     submit,
 )
-
-pytestmark = pytest.mark.slow
+from feedback_support import ANA_POST, sample_feedback
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).parent / "advocacy-lab")
 MESSAGE, DATA = campaign_message.ASSIGNMENT, campaign_data.ASSIGNMENT
 
-#: Ana's post: ready for X and Instagram, but no call to action; markup, an ampersand, emoji and Arabic in it.
-ANA_POST = (
-    "Our district budget is still not online in plain language. Families pay for schools and clinics "
-    "<b>every year</b> & deserve to see how the money is spent 🌱👨‍👩‍👧. مرحبا #OpenBudget"
-)
 #: What the exchange learner (this machine's user) is called in the roster.
 EXCHANGE_NAME = "Hà Exchange"
 #: Ana's written answer (Part 4): Markdown with markup a page must show as text.
@@ -92,6 +86,49 @@ def _hidden_lines(assignment: str) -> list[str]:
     return lines
 
 
+# -- the page itself, without nbgrader (fast) ------------------------------------------------
+def test_a_page_escapes_every_text_and_carries_no_script():
+    from advocacy_lab.trainer.feedback import render
+
+    page = render(sample_feedback(None), "Ana <script>")
+    for raw in ("<b>every year</b>", "<i>", "<a>", "<u>", "<to>", "<em>", "<script"):
+        assert raw not in page, raw
+    for shown in ("Part 1 &lt;i&gt;", "Why &lt;u&gt;not&lt;/u&gt;", "Try &amp; see", "Good &lt;em&gt;start&lt;/em&gt;",
+                  "&lt;b&gt;every year&lt;/b&gt; &amp; deserve", "🌱👨‍👩‍👧", "مرحبا"):
+        assert shown in page, shown
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+
+
+def test_a_part_not_graded_yet_is_never_zero():
+    from advocacy_lab.trainer.feedback import render
+
+    pending = sample_feedback(None)
+    assert not pending.complete and pending.score == 2 and pending.max_score == 9
+    shown = _shown(render(pending))
+    assert text("trainer.feedback.not_graded_yet") in shown
+    assert text("trainer.feedback.score", score="0", max_score="6") not in shown
+    assert text("trainer.feedback.total_so_far", score="2", max_score="9") in shown
+    graded = _shown(render(sample_feedback(4.5, "vi")))
+    assert text("trainer.feedback.total", "vi", score="6,5", max_score="9") in graded  # Vietnamese decimal comma
+    assert text("trainer.feedback.score", "vi", score="4,5", max_score="6") in graded
+
+
+def test_scores_as_nbgrader_keeps_them():
+    from nbgrader.api import Grade
+
+    from advocacy_lab.trainer.feedback import _score
+
+    # A written answer autograde could not grade: not graded yet, though nbgrader's score reads 0.
+    assert _score(Grade(auto_score=None, manual_score=None, needs_manual_grade=True)) is None
+    assert _score(Grade(auto_score=0.0, manual_score=None, needs_manual_grade=True)) is None
+    # Graded by the trainer; an autograded cell; nbgrader's 0 for an answer left as released; extra credit.
+    assert _score(Grade(auto_score=None, manual_score=5.0, needs_manual_grade=True)) == 5.0
+    assert _score(Grade(auto_score=2.0, manual_score=None, needs_manual_grade=False)) == 2.0
+    assert _score(Grade(auto_score=0.0, manual_score=None, needs_manual_grade=False)) == 0.0
+    assert _score(Grade(auto_score=1.0, manual_score=None, needs_manual_grade=False, extra_credit=0.5)) == 1.5
+
+
+# -- a real cohort, really graded (slow) ---------------------------------------------------------
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory):
     """Five learners in a roster, both exercises answered (one through the exchange), autograded for real."""
@@ -144,6 +181,7 @@ def cohort(tmp_path_factory):
     return {"course": course, "me": me, "exchange": ex, "home": home, "runs": before, "pages": pages}
 
 
+@pytest.mark.slow
 def test_one_page_per_graded_learner_and_a_summary(cohort):
     course, me = cohort["course"], cohort["me"]
     run = cohort["runs"][MESSAGE]
@@ -165,6 +203,7 @@ def test_one_page_per_graded_learner_and_a_summary(cohort):
     assert data.returncode == 0 and "absent" in data.stdout and me in data.stdout  # no campaign-data from me
 
 
+@pytest.mark.slow
 def test_each_page_is_in_the_learners_language(cohort):
     pages, me = cohort["pages"], cohort["me"]
     for (student, assignment), page in pages.items():
@@ -180,6 +219,7 @@ def test_each_page_is_in_the_learners_language(cohort):
     assert text("assignment.campaign_data.part.rate", "en") in _shown(pages[("ana", DATA)])
 
 
+@pytest.mark.slow
 def test_no_hidden_test_code_traceback_or_error_name_on_any_page(cohort):
     for (student, assignment), page in cohort["pages"].items():
         shown = _shown(page)
@@ -192,6 +232,7 @@ def test_no_hidden_test_code_traceback_or_error_name_on_any_page(cohort):
             assert word not in shown, (student, word)
 
 
+@pytest.mark.slow
 def test_the_learners_answers_are_shown_as_text(cohort):
     page = cohort["pages"][("ana", MESSAGE)]
     assert "<b>every year</b>" not in page
@@ -210,6 +251,7 @@ def _part(shown: str, title: str, next_title: str | None) -> str:
     return shown[start: shown.index(next_title, start) if next_title else None]
 
 
+@pytest.mark.slow
 def test_failed_checks_say_why_with_the_hint_in_the_learners_language(cohort):
     pages = cohort["pages"]
     ana = _shown(pages[("ana", MESSAGE)])
@@ -246,11 +288,13 @@ def test_failed_checks_say_why_with_the_hint_in_the_learners_language(cohort):
     assert text("assignment.hint.misleading_comparison_spotted", "vi") in binh_data
 
 
+@pytest.mark.slow
 def test_a_written_part_is_not_graded_yet_until_the_trainer_grades_it(cohort):
     course = cohort["course"]
     ana = _shown(cohort["pages"][("ana", MESSAGE)])
     written = _part(ana, text("assignment.hint.part.message_box_own_coalition"), None)
-    assert text("trainer.feedback.not_graded_yet") in written and "0 / 6" not in written
+    assert text("trainer.feedback.not_graded_yet") in written
+    assert text("trainer.feedback.score", score="0", max_score="6") not in written
     assert text("trainer.feedback.total_so_far", score="6", max_score="14") in ana
     assert ANA_WRITTEN in written and "<script>" not in cohort["pages"][("ana", MESSAGE)]
 
@@ -273,6 +317,7 @@ def test_a_written_part_is_not_graded_yet_until_the_trainer_grades_it(cohort):
     assert COMMENT in shown and "<i>and</i>" not in page
 
 
+@pytest.mark.slow
 def test_nbgrader_release_feedback_and_fetch_feedback_carry_the_page(cohort):
     course, home, ex, me = cohort["course"], cohort["home"], cohort["exchange"], cohort["me"]
     # The command the summary gives (test_one_page_per_graded_learner_and_a_summary), as the trainer runs it.
@@ -287,6 +332,7 @@ def test_nbgrader_release_feedback_and_fetch_feedback_carry_the_page(cohort):
     assert '<html lang="vi">' in fetched[0].read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_unknown_assignment_and_no_gradebook_exit_2_with_a_sentence(cohort, tmp_path: Path):
     run = _cli(cohort["course"], "feedback", "no-such-assignment")
     assert run.returncode == 2 and "no-such-assignment" in run.stderr and MESSAGE in run.stderr

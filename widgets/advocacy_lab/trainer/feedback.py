@@ -218,7 +218,7 @@ def learner_feedback(
     """What ``student``'s page for ``notebook`` says, from the gradebook and their submission."""
     from advocacy_lab.core.catalogue import localized, text
 
-    from advocacy_lab.assignment.answers import shown_answer
+    from advocacy_lab.assignment.answers import answers_path, shown_answer
 
     spec = exercise_spec(assignment)
     submitted = gradebook.find_submission_notebook(notebook, assignment, student)
@@ -227,14 +227,18 @@ def learner_feedback(
     autograded = course / "autograded" / student / assignment
     order = graded_cells_in_order(autograded / f"{notebook}.ipynb")
     released = released_sources(course, assignment, notebook)
-    folder = course / "submitted" / student / assignment
-    answers, unread = _read_answers(folder if folder.is_dir() else autograded, notebook)
+    # The answers autograde graded (its copy is never overwritten: nbgrader_config.py), else the submitted ones.
+    folder = autograded if answers_path(notebook, autograded).is_file() else course / "submitted" / student / assignment
+    answers, unread = _read_answers(folder, notebook)
     visible = getattr(spec, "VISIBLE_CHECKS", {})
     written_parts = getattr(spec, "WRITTEN_PARTS", {})
     labels = getattr(spec, "ANSWER_LABELS", {})
     words = getattr(spec, "answer_words", lambda name, value, lang: shown_answer(value))
 
     parts: list[tuple[str, list[ShownAnswer], list[CheckResult]]] = []
+    # A graded cell missing from the notebook (nbgrader scored it all the same) comes last, never dropped.
+    seen = {grade_id for grade_id, _ in order}
+    order = (*order, *((name, "") for name in grades if name not in seen))
     for grade_id, source in order:
         grade = grades.get(grade_id)
         if grade is None:
@@ -247,6 +251,10 @@ def learner_feedback(
                 ShownAnswer(localized(labels[name], lang) if name in labels else name, words(name, value, lang))
                 for name, value in values.items()
             ]
+        elif grade.cell_type == "code":  # a test cell of an exercise without visible checks: its score alone
+            passed = score is not None and score >= max_score
+            result = CheckResult(grade_id, grade_id, score, max_score, written=False, further=not passed and score is not None)
+            title, shown = grade_id, []
         else:
             answered = source.strip() and source != released.get(grade_id)
             result = CheckResult(grade_id, text("trainer.feedback.written", lang), score, max_score, written=True)
