@@ -317,3 +317,26 @@ def test_the_dashboard_shows_the_views_and_refreshes_when_the_gradebook_changes(
     board.picker.value = DATA
     assert "0 of 1 graded" in board.views.value and "campaign-data" in board.views.value
     board.close()
+
+
+def test_the_dashboard_listens_on_loopback_only_unless_told(tmp_path: Path, capsys):
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", bare)
+    for ip in ("0.0.0.0", "192.168.1.20", "::"):
+        assert main(["trainer", "--course", str(bare), "--ip", ip, "--no-browser"]) == 2
+        err = capsys.readouterr().err
+        assert ip in err and "--allow-network" in err and "Traceback" not in err
+    assert main(["trainer", "--course", str(bare), "--ip", "0.0.0.0", "--lang", "vi"]) == 2
+    assert "không hỏi mật khẩu" in capsys.readouterr().err
+    from advocacy_lab.trainer.dashboard import Dashboard, is_loopback, voila_command
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost") and is_loopback("127.0.0.2")
+    assert not is_loopback("0.0.0.0") and not is_loopback("workshop.lan")
+    # Exactly the port asked for (the address printed must hold), on the address asked for.
+    command = voila_command(8867, "127.0.0.1", False)
+    assert "--Voila.port=8867" in command and "--Voila.ip=127.0.0.1" in command and "--Voila.port_retries=0" in command
+    # Before any grading: an empty list and a sentence, no gradebook made.
+    board = Dashboard(bare, lang="vi", watch=False)
+    assert list(board.picker.options) == [] and "Chưa có bài tập nào được chấm" in board.status.value
+    assert board.refresh_if_changed() is False and not (bare / "gradebook.db").exists()
