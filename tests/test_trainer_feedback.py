@@ -268,10 +268,13 @@ def test_failed_checks_say_why_with_the_hint_in_the_learners_language(cohort):
     assert text("assignment.campaign_message.link.wrong_source", "vi", source="facebook") in binh
     assert text("assignment.hint.tracked_link_has_utm_parameters", "vi") in binh
     assert text("assignment.hint.tracked_link_has_utm_parameters", "en") not in binh
-    # Dung answered nothing: each part says so, in Vietnamese.
+    # Dung answered nothing: said once, in Vietnamese, above the parts; each check not passed, with its hint.
     dung = _shown(pages[("dung", MESSAGE)])
-    assert text("assignment.answers.missing", "vi", file=f"{MESSAGE}.answers.json") in dung
+    assert dung.count(text("assignment.answers.missing", "vi", file=f"{MESSAGE}.answers.json")) == 1
+    assert dung.index(text("assignment.answers.missing", "vi", file=f"{MESSAGE}.answers.json")) < dung.index(
+        text("assignment.campaign_message.part.post", "vi"))
     assert text("trainer.feedback.further", "vi") not in dung
+    assert text("assignment.hint.weighted_length_of_vietnamese_post", "vi") in dung
     # The exchange learner's full marks: every check passed, no hint anywhere.
     mine = _shown(pages[(cohort["me"], MESSAGE)])
     assert text("trainer.feedback.hint", "vi") not in mine and text("trainer.feedback.not_passed", "vi", score="0",

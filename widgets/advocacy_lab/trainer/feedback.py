@@ -106,6 +106,8 @@ class LearnerFeedback:
     assignment: str
     notebook: str
     parts: tuple[PartFeedback, ...]
+    #: Why the answers file could not be read (said once, above the parts), "" when it was read.
+    answers_problem: str = ""
 
     @property
     def complete(self) -> bool:
@@ -183,7 +185,7 @@ def _autograded_check(
 
     check = spec.VISIBLE_CHECKS[grade_id]
     values: dict[str, Any] = {}
-    problem = unread
+    problem = None  # an unreadable answers file (``unread``) is said once for the page, not per check
     if answers is not None:
         try:
             values = check.read(answers)
@@ -205,7 +207,7 @@ def _autograded_check(
         result = replace(
             result,
             reason=problem.in_language(lang) if problem is not None else "",
-            further=problem is None,
+            further=problem is None and unread is None,
             hint=localized(spec.HINTS[grade_id], lang) if grade_id in getattr(spec, "HINTS", {}) else "",
             advice=tuple(advise(values, lang)) if advise and values else (),
         )
@@ -269,6 +271,7 @@ def learner_feedback(
     return LearnerFeedback(
         student=student, lang=lang, assignment=assignment, notebook=notebook,
         parts=tuple(PartFeedback(title, tuple(shown), tuple(checks)) for title, shown, checks in parts),
+        answers_problem=unread.in_language(lang) if unread is not None and visible else "",
     )
 
 
