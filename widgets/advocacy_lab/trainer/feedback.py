@@ -283,6 +283,14 @@ def number(value: float, lang: str) -> str:
     return format_decimal(value, format="#,##0.##", locale=lang)
 
 
+def exercise_title(assignment: str, lang: str) -> str:
+    """The exercise as the course names it (its module's title: the graded exercise of module 04 is
+    ``campaign-message``, the module's id); the assignment's folder name otherwise."""
+    from advocacy_lab.core.catalogue import catalogue
+
+    return catalogue(lang).get(f"course.module.{assignment}.title", assignment)
+
+
 def render(feedback: LearnerFeedback, name: str = "") -> str:
     """The feedback page: one HTML file, its own small stylesheet, no script; everything learner-given escaped."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -299,6 +307,7 @@ def render(feedback: LearnerFeedback, name: str = "") -> str:
     lang = feedback.lang
     return env.get_template(TEMPLATE).render(
         feedback=feedback,
+        title=exercise_title(feedback.assignment, lang),
         name=name or feedback.student,
         lang=lang,
         t=lambda key, **values: text(f"trainer.feedback.{key}", lang, **values),
