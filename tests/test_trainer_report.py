@@ -249,7 +249,9 @@ def test_the_html_report_is_one_page_with_charts_and_their_tables(course: Path):
     svgs = re.findall(r"<svg\b[^>]*>", page)
     assert len(svgs) == len(build_report(course, MESSAGE).parts) + 1  # a chart per part, one of the failed checks
     assert all('aria-hidden="true"' in svg and "width=" not in svg for svg in svgs)  # scaled to the page
-    assert page.count("<table>") == len(svgs)  # each chart's text alternative
+    # Each chart's text alternative: a part's table of scores; the failed checks' list, with its counts.
+    assert page.count("<table>") == len(svgs) - 1
+    assert page.count('<li class="al-report-check') == len(build_report(course, MESSAGE).failed)
     # Self-contained: nothing fetched, no script.
     assert not re.search(r"""(src|href)=["']?https?:""", page) and "<script" not in page
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page
@@ -340,3 +342,14 @@ def test_the_dashboard_listens_on_loopback_only_unless_told(tmp_path: Path, caps
     board = Dashboard(bare, lang="vi", watch=False)
     assert list(board.picker.options) == [] and "Chưa có bài tập nào được chấm" in board.status.value
     assert board.refresh_if_changed() is False and not (bare / "gradebook.db").exists()
+
+
+def test_an_assignment_without_known_checks_says_so_rather_than_none_failed():
+    from advocacy_lab.trainer.report import CohortReport, views_html
+
+    unchecked = CohortReport("essay", "en", (), (), (), (), (), checked=False)
+    import html
+
+    assert "does not know this assignment's checks" in html.unescape(views_html(unchecked))
+    assert "No check failed" not in views_html(unchecked)
+    assert "No check failed" in views_html(CohortReport("essay", "en", (), (), (), (), ()))

@@ -104,6 +104,10 @@ class Dashboard:
                 self.views.value = ""
                 self.status.value = f'<p role="status">{_escape(str(exc))}</p>'
                 return
+            except Exception:  # noqa: BLE001 - SQLite locked by a grading run: said, and read again at the next look
+                self._seen = None
+                self.status.value = f'<p role="status">{_escape(text("trainer.dashboard.busy", self.lang))}</p>'
+                return
             self.views.value = views_html(report)
             self.status.value = '<p role="status">{}</p>'.format(
                 _escape(text("trainer.dashboard.read_at", self.lang, time=time.strftime("%H:%M:%S")))

@@ -125,6 +125,8 @@ class CohortReport:
     not_submitted: tuple[Absent, ...]
     manual: tuple[ManualProgress, ...]
     learners: tuple[LearnerScores, ...]
+    #: Whether the answers were re-checked (an exercise of ``EXERCISE_MODULES``); else ``failed`` is empty.
+    checked: bool = True
 
     @property
     def submitted(self) -> int:
@@ -282,7 +284,8 @@ def build_report(course: Path, assignment: str, lang: str = "en") -> CohortRepor
     names = [n for p, (n, _) in people.items() for n in (p, n)]
     notebooks = sorted({nb for nb, _, _, _ in cells})
     failed = failed_checks(course, assignment, notebooks, sorted(grades), spec, lang, names)
-    return CohortReport(assignment, lang, tuple(parts), failed, not_submitted, tuple(manual), tuple(learners))
+    return CohortReport(assignment, lang, tuple(parts), failed, not_submitted, tuple(manual), tuple(learners),
+                        checked=spec is not None)
 
 
 # -- the checks that failed ---------------------------------------------------------------------
