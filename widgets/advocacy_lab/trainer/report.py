@@ -20,8 +20,9 @@ its SVG backend, headless, and only when a chart is drawn.
 Files, in ``<course>/reports/<assignment>/`` unless ``--output`` says otherwise:
 
 - ``<assignment>-report.html``: the whole report, one self-contained page;
-- ``<assignment>-scores.csv``: one row per participant, one column per graded part (grade id),
-  the total, and whether they submitted (a part not graded yet is left empty, never 0);
+- ``<assignment>-scores.csv``: one row per participant (after a row of the maximum points), one
+  column per graded part (grade id), the total of what is graded so far, and whether they
+  submitted; a part not graded yet is left empty, never 0;
 - ``<assignment>-checks.csv``: the checks that failed, with learners counted and the example.
 
 The CSV files are UTF-8 with a byte order mark (spreadsheets then read Vietnamese right), and a
