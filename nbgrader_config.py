@@ -29,12 +29,13 @@ from advocacy_lab.assignment.answers import answers_file_name  # noqa: E402
 from advocacy_lab.assignment.nbgrader_hooks import (  # noqa: E402
     GradingExecute,
     HideTestsInFeedback,
+    LimitOutputSize,
     RestoreReleasedCells,
     RunReleasedCodeOnly,
 )
 from advocacy_lab.course import assignments  # noqa: E402
 from nbgrader.converters import Autograde, GenerateFeedback  # noqa: E402
-from nbgrader.preprocessors import Execute, OverwriteCells  # noqa: E402
+from nbgrader.preprocessors import Execute, LimitOutput, OverwriteCells  # noqa: E402
 
 # The answers file and the lock beside it (core.drafts.FileDraftStore) are the learner's alone.
 c.Autograde.exclude_overwriting = {
@@ -55,8 +56,9 @@ c.Autograde.sanitize_preprocessors = [
 ]
 # Learner code runs under limits: a memory ceiling per kernel and a budget per notebook, on top
 # of nbgrader's 30 s per cell (Execute.timeout); a runaway submission is stopped and scores 0.
+# Each output is cut to 20,000 characters (nbgrader's own limit counts lines only).
 c.Autograde.autograde_preprocessors = [
-    GradingExecute if p is Execute else p
+    {Execute: GradingExecute, LimitOutput: LimitOutputSize}.get(p, p)
     for p in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 # The feedback a learner receives shows no hidden test's code (nbgrader#917).

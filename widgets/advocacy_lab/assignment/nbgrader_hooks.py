@@ -38,7 +38,7 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor, OverwriteCells
+from nbgrader.preprocessors import ClearHiddenTests, Execute, LimitOutput, NbGraderPreprocessor, OverwriteCells
 from traitlets import Integer
 
 
@@ -172,7 +172,25 @@ class GradingExecute(Execute):
         return super().preprocess_cell(cell, resources, index)
 
 
+class LimitOutputSize(LimitOutput):
+    """nbgrader's ``LimitOutput`` counts lines only: one line of megabytes stayed whole in the graded
+    notebook, the feedback and the formgrader. This also cuts each text output to ``max_characters``."""
+
+    max_characters = Integer(20_000, help="Characters kept of each text output of a graded cell.").tag(config=True)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict, cell_index: int):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        limit = self.max_characters
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and len(output.get("text", "")) > limit:
+                output["text"] = output["text"][:limit] + "\n... Output truncated ..."
+            data = output.get("data", {})
+            if isinstance(data.get("text/plain"), str) and len(data["text/plain"]) > limit:
+                data["text/plain"] = data["text/plain"][:limit] + "\n... Output truncated ..."
+        return cell, resources
+
+
 __all__ = [
-    "GradingExecute", "HideTestsInFeedback", "LimitedKernelManager", "NotebookTimeUp",
+    "GradingExecute", "HideTestsInFeedback", "LimitOutputSize", "LimitedKernelManager", "NotebookTimeUp",
     "RestoreReleasedCells", "RunReleasedCodeOnly", "added_code_cells", "released_source",
 ]

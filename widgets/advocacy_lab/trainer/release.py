@@ -29,7 +29,7 @@ def exchange_root(course: Path, given: str | None) -> Path | None:
     """The exchange to release into: ``given``, else the one nbgrader's configuration names, if it exists."""
     if given:
         return Path(given).expanduser().resolve()
-    from nbgrader.exchange.abc import Exchange
+    from nbgrader.exchange.default import Exchange
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
