@@ -36,6 +36,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         hostnames=args.hostname,
         learners=args.learners,
         lang=args.lang,
+        trusted_proxies=args.trusted_proxy,
     )
 
 
@@ -97,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument(
         "--cull-interval", type=float, metavar="SECONDS", help="how often to look for such kernels (default 30)"
+    )
+    serve.add_argument(
+        "--trusted-proxy", action="append", metavar="ADDRESS", help=_text("serve.proxy.help")
     )
     serve.set_defaults(func=_cmd_serve)
 

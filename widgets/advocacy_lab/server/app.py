@@ -53,7 +53,13 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from advocacy_lab.server.hosts import HostAllowlist, install_host_check
 from advocacy_lab.server.activity import lean_activity, write_only_written_records
-from advocacy_lab.server.caps import CappedPageMixin, capped_kernels, check_caps, default_max_kernels
+from advocacy_lab.server.caps import (
+    CappedPageMixin,
+    capped_kernels,
+    check_caps,
+    default_max_kernels,
+    trusted_networks,
+)
 from advocacy_lab.server.compiled_templates import share_compiled_templates
 from advocacy_lab.server.error_pages import LearnerErrorPages, NotFoundPage, with_learner_error_pages
 from advocacy_lab.server.iopub import PageIopubConnection
@@ -248,7 +254,8 @@ class AdvocacyVoila(Voila):
         6,
         config=True,
         help="Kernels of page loads from one client address at most (caps.py); the "
-        "connection's own address, never X-Forwarded-For. 6: more tabs than a learner "
+        "connection's own address, or the client a --trusted-proxy forwards for (never "
+        "X-Forwarded-For from anyone else). 6: more tabs than a learner "
         "opens at once, far fewer than a flood of page loads.",
     )
     uncapped_clients = List(
@@ -258,6 +265,19 @@ class AdvocacyVoila(Voila):
         help="Client addresses only the total cap applies to: this machine's own "
         "browser (the trainer, tests and benchmarks).",
     )
+    trusted_proxies = List(
+        Unicode(),
+        config=True,
+        help="Reverse proxies (an address or a network such as 10.0.0.0/8; "
+        "--trusted-proxy) whose X-Forwarded-For names the client the per-client cap "
+        "counts (caps.py: the right-most address not itself a trusted proxy). From any "
+        "other peer the header is ignored. Empty: the connection's own address.",
+    )
+
+    @validate("trusted_proxies")
+    def _valid_trusted_proxies(self, proposal):
+        return [str(network) for network in trusted_networks(proposal["value"])]
+
     unconnected_timeout = Float(
         90.0,
         config=True,
@@ -287,6 +307,7 @@ class AdvocacyVoila(Voila):
             max_kernels_per_client=self.max_kernels_per_client,
             uncapped_clients=tuple(self.uncapped_clients),
             unconnected_timeout=self.unconnected_timeout,
+            trusted_proxies=trusted_networks(self.trusted_proxies),
         ):
             settings = super().init_settings()
         install_refusal_log_filter(self.log)

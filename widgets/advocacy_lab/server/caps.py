@@ -10,8 +10,10 @@ page left 52 kernels and 3.5 GB, and a few hundred exhaust the machine. So:
   a learner is refilled), so that a room arriving at once is counted as it will
   stand, not as it stands for a moment;
 * **a per-client cap** (``max_kernels_per_client``): kernels whose page load
-  came from one client address, the peer of the connection (``X-Forwarded-For``
-  is not trusted: issue #12 brings a trusted-proxy setting). Pool kernels belong
+  came from one client address: the peer of the connection, or, when that peer
+  is a trusted reverse proxy (``--trusted-proxy``, issue #12), the right-most
+  address in its ``X-Forwarded-For`` that is not itself a trusted proxy
+  (:func:`forwarded_client`). Pool kernels belong
   to no client. Addresses in ``uncapped_clients`` (the machine's own browser,
   by default) only meet the total cap;
 * above a cap, the page load is answered **503** with a short page in the
@@ -91,11 +93,97 @@ class RoomFull(Exception):
         self.which, self.held, self.cap = which, held, cap
 
 
-def client_address(request) -> str:
-    """The connection's peer address, never a header the client could set.
+#: Trusted proxies: the networks whose ``X-Forwarded-For`` is believed.
+TrustedProxies = tuple  # tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+#: Addresses walked at most in one ``X-Forwarded-For``: a real chain has a few;
+#: a longer one from a trusted proxy is treated as malformed.
+MAX_FORWARDED_HOPS = 32
 
-    Tornado puts ``X-Forwarded-For`` / ``X-Real-Ip`` into ``remote_ip`` when the
-    server runs with ``xheaders``; the connection context keeps the real peer.
+
+def parse_trusted_proxy(value: object, lang: str = "en") -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """``--trusted-proxy`` ``127.0.0.1``, ``::1`` or a network such as ``10.0.0.0/8``, else ValueError.
+
+    Host bits set in a network (``10.0.0.1/8``) are refused rather than silently
+    widened: the trainer meant one of the two, and trusting too much is the risk.
+    """
+    from advocacy_lab.core.catalogue import text
+
+    raw = str(value if value is not None else "").strip()
+    try:
+        network = ipaddress.ip_network(raw.strip("[]") if "/" not in raw else raw, strict=True)
+    except ValueError:
+        raise ValueError(text("serve.proxy.invalid", lang, value=value)) from None
+    if network.num_addresses > 1 and network.prefixlen == 0:
+        # 0.0.0.0/0 or ::/0 trusts every client's header: the forgery this setting exists to stop.
+        raise ValueError(text("serve.proxy.everyone", lang, value=value))
+    return _normal_network(network)
+
+
+def _normal_network(network):
+    mapped = getattr(network.network_address, "ipv4_mapped", None)
+    if mapped is not None and network.prefixlen >= 96:
+        return ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+    return network
+
+
+def trusted_networks(values) -> TrustedProxies:
+    """The trusted proxies as networks, from strings or networks (the app's configuration)."""
+    return tuple(
+        dict.fromkeys(v if isinstance(v, (ipaddress.IPv4Network, ipaddress.IPv6Network)) else parse_trusted_proxy(v)
+                      for v in (values or ()))
+    )
+
+
+def _address(value: str) -> str | None:
+    """``value`` as a normal address string (IPv4-mapped as IPv4, no zone), or None if not one."""
+    try:
+        ip = ipaddress.ip_address(value.strip().strip("[]").split("%", 1)[0])
+    except ValueError:
+        return None
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return str(mapped or ip)
+
+
+def _is_trusted(address: str, trusted: TrustedProxies) -> bool:
+    ip = ipaddress.ip_address(address)
+    return any(ip.version == network.version and ip in network for network in trusted)
+
+
+def forwarded_client(peer: str, x_forwarded_for: str | None, trusted: TrustedProxies = ()) -> str:
+    """The client a connection from ``peer`` speaks for.
+
+    From a peer that is not a trusted proxy: the peer, whatever the header says
+    (anyone can write an ``X-Forwarded-For``). From a trusted proxy: walking the
+    header from the right (each proxy appends the address it saw), the first
+    address that is not itself a trusted proxy; every address trusted: the
+    left-most. A malformed entry met on that walk, an empty or too long chain:
+    the proxy's own address (so the caps count it, and nothing crashes).
+    """
+    peer_address = _address(peer)
+    if peer_address is None:
+        return peer
+    if not trusted or not x_forwarded_for or not _is_trusted(peer_address, trusted):
+        return peer_address
+    entries = x_forwarded_for.split(",")
+    if len(entries) > MAX_FORWARDED_HOPS:
+        return peer_address
+    client = None
+    for entry in reversed(entries):
+        address = _address(entry)
+        if address is None:
+            return peer_address
+        client = address
+        if not _is_trusted(address, trusted):
+            return address
+    return client or peer_address
+
+
+def client_address(request, trusted: TrustedProxies = ()) -> str:
+    """The client of ``request``: the connection's peer, or whom a trusted proxy forwards for.
+
+    Never Tornado's ``remote_ip`` when a peer is known: with ``xheaders`` it
+    holds ``X-Forwarded-For`` / ``X-Real-Ip`` from anyone; the connection context
+    keeps the real peer. ``trusted``: see :func:`forwarded_client`.
     """
     context = getattr(getattr(request, "connection", None), "context", None)
     address = getattr(context, "address", None)
@@ -103,12 +191,11 @@ def client_address(request) -> str:
         peer = str(address[0])
     else:
         peer = str(request.remote_ip or "")
-    try:
-        ip = ipaddress.ip_address(peer.split("%", 1)[0])
-    except ValueError:
-        return peer
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return str(mapped or ip)
+    header = None
+    if trusted:
+        headers = getattr(request, "headers", None)
+        header = headers.get("X-Forwarded-For") if headers is not None else None
+    return forwarded_client(peer, header, trusted)
 
 
 class KernelCapsMixin:
@@ -118,6 +205,7 @@ class KernelCapsMixin:
     max_kernels_per_client: int = 6
     uncapped_clients: tuple[str, ...] = ("127.0.0.1", "::1")
     unconnected_timeout: float = 60.0
+    trusted_proxies: TrustedProxies = ()
 
     # -- the ledger ------------------------------------------------------------------------
 
@@ -264,7 +352,7 @@ def capped_class(cls: type, **settings) -> type:
 
 
 def check_caps(max_kernels: int = 40, max_kernels_per_client: int = 6, unconnected_timeout: float = 60.0,
-               uncapped_clients=()) -> None:
+               uncapped_clients=(), trusted_proxies=()) -> None:
     if int(max_kernels) < 1:
         raise ValueError(f"max_kernels must be at least 1 (got {max_kernels!r})")
     if int(max_kernels_per_client) < 1:
@@ -306,7 +394,7 @@ class CappedPageMixin:
         manager = self.kernel_manager
         if not isinstance(manager, KernelCapsMixin):
             return await super().get(*args, **kwargs)
-        client = client_address(self.request)
+        client = client_address(self.request, manager.trusted_proxies)
         try:
             load = manager.admit(client)
         except RoomFull as full:
@@ -339,6 +427,9 @@ __all__ = [
     "capped_class",
     "capped_kernels",
     "client_address",
+    "forwarded_client",
+    "parse_trusted_proxy",
+    "trusted_networks",
     "preferred_language",
     "room_full_page",
 ]

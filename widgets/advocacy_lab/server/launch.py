@@ -4,7 +4,9 @@ The security and performance settings live in ``voila.json`` next to this
 module (see ``app.py`` for how it is loaded); this module only adds what
 depends on the command line: the port, whether to open a browser, the folder
 to serve, where to listen (loopback, or the room's network with ``--ip``) and
-the names the server answers to (``--hostname``, see ``hosts.py``), the size
+the names the server answers to (``--hostname``, see ``hosts.py``), the
+reverse proxies whose ``X-Forwarded-For`` names the client (``--trusted-proxy``,
+see ``caps.py``; a public server behind nginx, docs/hosting.md), the size
 of the preheated kernel pools (``--learners N`` for a room of N, or
 ``--pool-size`` per notebook) with the kernel caps that go with it, and the
 cull timings: a workshop of 35 on one module wants 35 kernels ready for that
@@ -264,6 +266,17 @@ def parse_hostname(value: object, lang: str = "en") -> str:
     return name
 
 
+def parse_trusted_proxy(value: object, lang: str = "en"):
+    """caps.py's :func:`~advocacy_lab.server.caps.parse_trusted_proxy`, imported late.
+
+    caps.py brings Tornado and Jupyter Server, and this module is read for
+    ``advocacy-lab --help``, which stays instant.
+    """
+    from advocacy_lab.server.caps import parse_trusted_proxy as parse
+
+    return parse(value, lang)
+
+
 def is_loopback(ip: str | None) -> bool:
     return ip is None or ipaddress.ip_address(ip).is_loopback
 
@@ -461,6 +474,7 @@ def build_argv(
     ip: str | None = None,
     hostnames: Sequence[str] = (),
     plan: RoomPlan | None = None,
+    trusted_proxies: Sequence[str] = (),
 ) -> list[str]:
     """Command-line arguments for ``AdvocacyVoila`` (everything else is in voila.json).
 
@@ -468,7 +482,9 @@ def build_argv(
     ``cull_interval`` (seconds) override voila.json's culling for this run.
     ``ip`` (from :func:`parse_ip`) replaces voila.json's loopback address;
     ``hostnames`` (from :func:`parse_hostname`) are names the server answers to
-    besides its addresses; ``plan`` (:func:`plan_room`) sets the kernel caps.
+    besides its addresses; ``plan`` (:func:`plan_room`) sets the kernel caps;
+    ``trusted_proxies`` (:func:`~advocacy_lab.server.caps.parse_trusted_proxy`) are
+    the reverse proxies whose ``X-Forwarded-For`` the per-client cap believes.
     """
     argv = [
         f"--Voila.port={int(port)}",
@@ -482,6 +498,7 @@ def build_argv(
             # Voila would log http://<computer name>:PORT/, a name the Host check refuses.
             argv.append(f"--Voila.custom_display_url={url_for(port, HOST if ip == '0.0.0.0' else '::1')}")
     argv += [f"--AdvocacyVoila.hostnames={parse_hostname(name)}" for name in hostnames]
+    argv += [f"--AdvocacyVoila.trusted_proxies={parse_trusted_proxy(proxy)}" for proxy in trusted_proxies]
     pool_sizes = dict(pool_sizes or {})
     if "default" in pool_sizes:
         argv.append(f"--VoilaConfiguration.default_pool_size={int(pool_sizes['default'])}")
@@ -546,6 +563,7 @@ def serve(
     hostnames: Sequence[str] | None = None,
     learners: int | None = None,
     lang: str = "en",
+    trusted_proxies: Sequence[str] | None = None,
 ) -> int:
     """Serve ``root/notebooks`` with Voila until interrupted. Returns an exit status.
 
@@ -554,7 +572,10 @@ def serve(
     ``ip``: where to listen (default loopback only; ``0.0.0.0`` for a room);
     ``hostnames``: names of this machine on the room's network; ``learners``:
     size the pools and kernel caps for a room of that many (:func:`plan_room`);
-    ``lang``: language of what the trainer reads.
+    ``lang``: language of what the trainer reads; ``trusted_proxies``: addresses or
+    networks of the reverse proxy in front (``--trusted-proxy``): the per-client cap
+    then counts the client it forwards for, and ``--hostname`` names the public name
+    the proxy passes on even when the server listens on loopback only.
     """
     root = Path(root) if root is not None else Path.cwd()
     try:
@@ -565,11 +586,14 @@ def serve(
             ip = parse_ip(ip, lang)
         names = [parse_hostname(name, lang) for name in (hostnames or ())]
         names = list(dict.fromkeys(names))
-        if names and is_loopback(ip):
+        proxies = list(dict.fromkeys(str(parse_trusted_proxy(p, lang)) for p in (trusted_proxies or ())))
+        # Behind a proxy on this machine, the server listens on loopback and is reached by its public name.
+        if names and is_loopback(ip) and not proxies:
             raise ValueError(text("serve.hostname_needs_ip", lang))
         if learners is not None:
             learners = check_learners(learners, lang)
-        extra = {"cull_timeout": cull_timeout, "cull_interval": cull_interval, "ip": ip, "hostnames": names}
+        extra = {"cull_timeout": cull_timeout, "cull_interval": cull_interval, "ip": ip, "hostnames": names,
+                 "trusted_proxies": proxies}
         build_argv(port if 0 < int(port) < 65536 else DEFAULT_PORT, open_browser, root,
                    pool_sizes=pool_sizes, **extra)
     except ValueError as exc:
