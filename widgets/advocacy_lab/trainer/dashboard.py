@@ -78,11 +78,11 @@ class Dashboard:
 
     def _signature(self) -> tuple[int, int] | None:
         """What changes when nbgrader writes the gradebook: the file's modification time and size."""
-        from .report import gradebook_path
+        from .gradebook import gradebook_file
 
         try:
-            info = os.stat(gradebook_path(self.course))
-        except OSError:
+            info = os.stat(gradebook_file(self.course))
+        except (OSError, TypeError):  # none yet, or a database that is not a file
             return None
         return (info.st_mtime_ns, info.st_size)
 

@@ -27,8 +27,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
-#: nbgrader's gradebook in the course folder (its default ``CourseDirectory.db_url``).
-GRADEBOOK_FILE = "gradebook.db"
 #: What ``release_feedback`` reads beside each page (written by nbgrader's submit, kept by collect and autograde).
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
 TEMPLATE = "feedback.html.j2"
@@ -339,19 +337,19 @@ def write_feedback(course: Path, assignment: str) -> tuple[list[Written], list[t
 
     ValueError with the trainer's sentence when there is no gradebook or it has no such assignment.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     from advocacy_lab.core.catalogue import text
+    from advocacy_lab.trainer.gradebook import has_gradebook, open_gradebook
     from advocacy_lab.trainer.roster import language_of, read_roster
 
-    db = course / GRADEBOOK_FILE
-    if not db.is_file():
+    if not has_gradebook(course):
         raise ValueError(text("trainer.feedback.no_gradebook", folder=course, assignment=assignment))
     roster = read_roster(course)
     names = {p.id: p.name for p in roster}
     written: list[Written] = []
     skipped: list[tuple[str, str]] = []
-    with Gradebook(f"sqlite:///{db}") as gradebook:
+    with open_gradebook(course) as gradebook:
         known = sorted(a.name for a in gradebook.assignments)
         if assignment not in known:
             raise ValueError(text("trainer.feedback.unknown", assignment=assignment, known=", ".join(known) or "-"))

@@ -26,6 +26,7 @@ import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,10 @@ def submissions(course: Path, assignment: str) -> tuple[str, ...]:
 
 
 # -- the workers -------------------------------------------------------------------------------
+
+#: What the workers' parent process imports once, before forking them.
+WORKER_PRELOAD = ("nbgrader.apps", "nbgrader.converters", "nbclient", "advocacy_lab.assignment.nbgrader_hooks",
+                  "advocacy_lab.assignment.answers", "advocacy_lab.course", "advocacy_lab.trainer.grade")
 
 _api = None  # this worker's NbGraderAPI, made once (importing nbgrader takes a second)
 _turn_file = None
@@ -201,16 +206,22 @@ def grade_cohort(
     if workers < 1:
         raise ValueError(text("trainer.grade.bad_workers", lang, workers=workers))
     workers = min(workers, len(chosen))
-    _ensure_in_gradebook(course, assignment, lang)
 
     started = time.monotonic()
     outcomes: dict[str, tuple[bool, str]] = {}
-    # spawn: a fresh interpreter per worker, with nothing inherited from the trainer's process
-    context = multiprocessing.get_context("spawn")
+    # forkserver: workers forked from a fresh process that has imported nbgrader and the course's
+    # hooks once (each worker importing them again cost about 3 s of a core), and that holds
+    # nothing of the trainer's process (threads, open files)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(WORKER_PRELOAD))
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context,
         initializer=_start_worker, initargs=(str(course), limits.nbgrader_options()),
     ) as pool:
+        # The gradebook is read in a worker, where nbgrader is already imported (the trainer's
+        # process importing it too cost about 4 s before the first submission).
+        if not pool.submit(is_released, course, assignment).result():
+            raise ValueError(text("trainer.grade.not_released", lang, assignment=assignment))
         pending = {pool.submit(_grade_in_worker, assignment, student) for student in chosen}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -219,40 +230,47 @@ def grade_cohort(
                 outcomes[student] = (success, log)
                 if on_graded is not None:
                     on_graded(student)
+        grades = pool.submit(_grades_of, course, assignment, {s: outcomes[s] for s in chosen}).result()
     seconds = time.monotonic() - started
-    grades = tuple(_grade_of(course, assignment, s, *outcomes[s]) for s in chosen)
     return CohortGrading(assignment=assignment, grades=grades, seconds=seconds, workers=workers)
 
 
-def _ensure_in_gradebook(course: Path, assignment: str, lang: str) -> None:
-    """The assignment must be in the gradebook (``release`` puts it there); say so plainly if not."""
-    from nbgrader.api import Gradebook, MissingEntry
+def is_released(course: Path, assignment: str) -> bool:
+    """Whether ``assignment`` is in ``course``'s gradebook (``release`` puts it there); no gradebook is made."""
+    from nbgrader.api import MissingEntry
 
-    from advocacy_lab.core.catalogue import text
+    from .gradebook import has_gradebook, open_gradebook
 
-    if not (course / "gradebook.db").is_file():  # opening it would create an empty one
-        raise ValueError(text("trainer.grade.not_released", lang, assignment=assignment))
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    if not has_gradebook(course):  # opening it would create an empty one
+        return False
+    with open_gradebook(course) as gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
-            raise ValueError(text("trainer.grade.not_released", lang, assignment=assignment)) from None
+            return False
+    return True
 
 
-def _grade_of(course: Path, assignment: str, student: str, success: bool, log: str) -> SubmissionGrade:
-    """The gradebook's score for ``student``, and the problems seen in the graded notebooks and the log."""
-    from nbgrader.api import Gradebook, MissingEntry
+def _grades_of(course: Path, assignment: str, outcomes: dict[str, tuple[bool, str]]) -> tuple[SubmissionGrade, ...]:
+    """Each learner's score from the gradebook (one session for all), and the problems seen in
+    their graded notebooks and in nbgrader's log."""
+    from nbgrader.api import MissingEntry
 
-    problems = list(_problems_in_outputs(course / "autograded" / student / assignment))
-    if not success:
-        problems.append(GradingProblem(_failure_code(log)))
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        try:
-            submission = gb.find_submission(assignment, student)
-            score, max_score = float(submission.score), float(submission.max_score)
-        except MissingEntry:
-            score, max_score = 0.0, float(gb.find_assignment(assignment).max_score)
-    return SubmissionGrade(student, score, max_score, graded=success, problems=tuple(problems))
+    from .gradebook import open_gradebook
+
+    grades = []
+    with open_gradebook(course) as gb:
+        max_score = float(gb.find_assignment(assignment).max_score)
+        for student, (success, log) in outcomes.items():
+            problems = list(_problems_in_outputs(course / "autograded" / student / assignment))
+            if not success:
+                problems.append(GradingProblem(_failure_code(log)))
+            try:
+                score = float(gb.find_submission(assignment, student).score)
+            except MissingEntry:
+                score = 0.0
+            grades.append(SubmissionGrade(student, score, max_score, graded=success, problems=tuple(problems)))
+    return tuple(grades)
 
 
 #: Error names in a graded cell's output, and what the trainer is told.
@@ -333,6 +351,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"advocacy-lab: {exc}", file=sys.stderr)
         return 2
+    except BrokenProcessPool:  # a worker itself was killed (e.g. by the system, out of memory)
+        print(text("trainer.grade.worker_died", lang, log=Path(args.course) / LOG_FILE), file=sys.stderr)
+        return 1
     print(summary(result, lang))
     return 0
 

@@ -30,13 +30,10 @@ def exchange_root(course: Path, given: str | None) -> Path | None:
     if given:
         return Path(given).expanduser().resolve()
     from nbgrader.exchange.default import Exchange
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = Config()
-    for folder in (Path("/etc/jupyter"), Path(course)):
-        if (folder / "nbgrader_config.py").is_file():
-            config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config())
+    from .gradebook import course_config
+
+    config = course_config(course)
     root = Path(Exchange(config=config).root)
     return root if root.is_dir() else None
 

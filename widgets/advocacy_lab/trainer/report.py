@@ -50,7 +50,6 @@ POST_PLATFORMS = ("x", "instagram", "facebook")
 FAILING_SEVERITIES = ("error", "warning")
 #: How much of an example the report shows.
 EXAMPLE_CHARS = 240
-GRADEBOOK = "gradebook.db"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -164,10 +163,6 @@ def anonymise(text: str, names: Iterable[str] = (), limit: int = EXAMPLE_CHARS) 
 
 
 # -- reading the course --------------------------------------------------------------------------
-def gradebook_path(course: Path) -> Path:
-    return Path(course) / GRADEBOOK
-
-
 def exercise_spec(assignment: str):
     """The module of ``assignment``'s exercise (its visible checks), or None for another assignment."""
     for name in EXERCISE_MODULES:
@@ -179,16 +174,12 @@ def exercise_spec(assignment: str):
 
 def graded_assignments(course: Path) -> tuple[str, ...]:
     """The assignments the gradebook knows, by name; ``()`` without a gradebook."""
-    if not gradebook_path(course).is_file():
+    from .gradebook import has_gradebook, open_gradebook
+
+    if not has_gradebook(course):
         return ()
-    from nbgrader.api import Gradebook
-
-    with Gradebook(_url(course)) as gb:
+    with open_gradebook(course) as gb:
         return tuple(sorted(a.name for a in gb.assignments))
-
-
-def _url(course: Path) -> str:
-    return f"sqlite:///{gradebook_path(course)}"
 
 
 def _cell_order(course: Path, assignment: str, notebook: str) -> list[str]:
@@ -223,13 +214,15 @@ def build_report(course: Path, assignment: str, lang: str = "en") -> CohortRepor
 
     check_language(lang)
     course = Path(course)
-    if not gradebook_path(course).is_file():
+    from .gradebook import has_gradebook, open_gradebook
+
+    if not has_gradebook(course):
         raise ValueError(text("trainer.report.no_gradebook", lang, folder=course))
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     roster = read_roster(course)
     spec = exercise_spec(assignment)
-    with Gradebook(_url(course)) as gb:
+    with open_gradebook(course) as gb:
         try:
             found = gb.find_assignment(assignment)
         except MissingEntry:

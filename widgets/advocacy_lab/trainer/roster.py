@@ -442,25 +442,6 @@ def read_participants_file(path: Path) -> RosterFile:
 
 # --- the gradebook ------------------------------------------------------------------------------
 
-def gradebook_location(course: Path) -> tuple[str, str]:
-    """nbgrader's database URL and course id for ``course``, as nbgrader's own commands find them.
-
-    The course's ``nbgrader_config.py`` (and a JupyterHub's ``/etc/jupyter`` one) read by
-    nbgrader's CourseDirectory: by default ``sqlite:///<course>/gradebook.db``.
-    """
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = Config()
-    for folder in (Path("/etc/jupyter"), Path(course)):
-        if (folder / "nbgrader_config.py").is_file():
-            config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config())
-    config.CourseDirectory.root = str(Path(course).resolve())
-    directory = CourseDirectory(config=config)
-    return directory.db_url, directory.course_id or "default_course"
-
-
 def import_participants(course: Path, participants: tuple[Participant, ...]) -> ImportResult:
     """Add or update every participant in the gradebook, with nbgrader's API, then write roster.json.
 
@@ -474,6 +455,8 @@ def import_participants(course: Path, participants: tuple[Participant, ...]) -> 
     course = Path(course)
     previous = {p.id: p for p in read_roster(course)}
     ids = {p.id for p in participants}
+    from .gradebook import gradebook_location
+
     url, course_id = gradebook_location(course)
     new, updated, unchanged = [], [], []
     with _new_gradebook_made_whole(url), Gradebook(url, course_id=course_id) as gradebook:
@@ -508,10 +491,12 @@ def _new_gradebook_made_whole(url: str) -> Iterator[None]:
     while it opens, even when the venv is not activated. A new SQLite gradebook whose making
     failed is removed: left without its version stamp, nbgrader would take it as an old one.
     """
+    from advocacy_lab.course import nbgrader_env
+
     path = Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
     existed = path is None or path.exists()
     saved = os.environ.get("PATH")
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + (saved or "")
+    os.environ["PATH"] = nbgrader_env()["PATH"]
     try:
         yield
     except BaseException:
