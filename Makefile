@@ -63,6 +63,7 @@ bench: setup browser
 	$(BIN)/python benchmarks/churn.py
 	$(BIN)/python benchmarks/flood.py
 	$(BIN)/python benchmarks/outage.py
+	$(BIN)/python benchmarks/grading.py
 
 clean:
 	rm -rf $(VENV) .venv-smoke .pytest_cache .hypothesis

@@ -128,6 +128,39 @@ def submit(course: Path, assignment: str, notebook: str, student: str, nb, answe
     return folder
 
 
+def course_copy(folder: Path, *, release: tuple[str, ...] | None = ()) -> Path:
+    """A trainer's copy of the course in ``folder`` (nbgrader_config.py and solutions/), released with
+    the project's own command: every assignment (``release=None``), those named, or none (``()``)."""
+    from advocacy_lab.course import release_exercises
+
+    root = Path(__file__).resolve().parents[1]
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(root / "nbgrader_config.py", folder)
+    shutil.copytree(root / "solutions", folder / "solutions")
+    if release != ():
+        release_exercises(folder, release)
+    return folder
+
+
+def through_the_exchange(course: Path, assignment: str, home: Path, exchange: Path, answer) -> str:
+    """This machine's user takes ``assignment`` through nbgrader's own exchange: the trainer releases it,
+    the learner fetches it into ``home``, answers with ``answer(folder)``, submits; the trainer collects.
+    Returns the learner's id (the user name)."""
+    import getpass
+    import os
+
+    os.chmod(exchange, 0o777)
+    ex = [f"--Exchange.root={exchange}", "--CourseDirectory.course_id=advocacy-lab"]
+    for step, cwd in (("release_assignment", course), ("fetch_assignment", home)):
+        proc = nbgrader(course, step, assignment, *ex, cwd=cwd)
+        assert proc.returncode == 0, step + proc.stdout + proc.stderr
+    answer(home / assignment)
+    for step, cwd in (("submit", home), ("collect", course)):
+        proc = nbgrader(course, step, assignment, *ex, cwd=cwd)
+        assert proc.returncode == 0, step + proc.stdout + proc.stderr
+    return getpass.getuser()
+
+
 @contextmanager
 def self_study_server(course: Path, assignment: str, notebook_file: str) -> Iterator[tuple]:
     """The course's own server over ``course/notebooks`` holding the released exercise, as a trainer

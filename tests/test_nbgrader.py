@@ -19,9 +19,7 @@ SQLite gradebook the CLI writes.
 """
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -44,6 +42,7 @@ from assignment_support import (
     nbgrader_meta,
     normalised,
     submit,
+    through_the_exchange,
 )
 
 pytestmark = pytest.mark.slow
@@ -203,18 +202,10 @@ def graded(course: Path, tmp_path_factory):
     # walt: answers only through the widgets, in a folder fetched, submitted and collected
     # with nbgrader's own exchange. His post has no call to action, and he thinks the
     # Vietnamese post does not fit: 2 + 0 + 3 + 1 + 0 = 6 of 8.
-    exchange = tmp_path_factory.mktemp("exchange")
-    os.chmod(exchange, 0o777)
-    home = tmp_path_factory.mktemp("walt-home")
-    ex = [f"--Exchange.root={exchange}", "--CourseDirectory.course_id=advocacy-lab"]
-    for step, cwd in (("release_assignment", course), ("fetch_assignment", home)):
-        proc = nbgrader(course, step, ASSIGNMENT, *ex, cwd=cwd)
-        assert proc.returncode == 0, step + proc.stdout + proc.stderr
-    answer_through_widgets(home / ASSIGNMENT, post=WALT_POST, fits=not SOLUTION_FITS)
-    for step, cwd in (("submit", home), ("collect", course)):
-        proc = nbgrader(course, step, ASSIGNMENT, *ex, cwd=cwd)
-        assert proc.returncode == 0, step + proc.stdout + proc.stderr
-    walt = getpass.getuser()
+    walt = through_the_exchange(
+        course, ASSIGNMENT, tmp_path_factory.mktemp("walt-home"), tmp_path_factory.mktemp("exchange"),
+        lambda folder: answer_through_widgets(folder, post=WALT_POST, fits=not SOLUTION_FITS),
+    )
     walt_submitted = (course / "submitted" / walt / ASSIGNMENT / ANSWERS).read_bytes()
 
     # The instructor tried the solution after releasing: its answers now sit in solutions/.

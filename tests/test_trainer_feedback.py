@@ -20,7 +20,6 @@ from __future__ import annotations
 import getpass
 import html
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -41,6 +40,7 @@ from assignment_support import (
     by_grade_id,
     nbgrader,
     submit,
+    through_the_exchange,
 )
 from feedback_support import ANA_POST, sample_feedback
 
@@ -159,17 +159,9 @@ def cohort(tmp_path_factory):
         submit(course, assignment, assignment, "dung", release)  # the release, nothing answered
 
     # This machine's user: campaign-message fetched, answered and submitted through nbgrader's exchange.
-    exchange = tmp_path_factory.mktemp("exchange")
-    os.chmod(exchange, 0o777)
-    home = tmp_path_factory.mktemp("learner-home")
+    home, exchange = tmp_path_factory.mktemp("learner-home"), tmp_path_factory.mktemp("exchange")
+    through_the_exchange(course, MESSAGE, home, exchange, answer_through_widgets)
     ex = [f"--Exchange.root={exchange}", "--CourseDirectory.course_id=advocacy-lab"]
-    for step, cwd in (("release_assignment", course), ("fetch_assignment", home)):
-        proc = nbgrader(course, step, MESSAGE, *ex, cwd=cwd)
-        assert proc.returncode == 0, step + proc.stdout + proc.stderr
-    answer_through_widgets(home / MESSAGE)
-    for step, cwd in (("submit", home), ("collect", course)):
-        proc = nbgrader(course, step, MESSAGE, *ex, cwd=cwd)
-        assert proc.returncode == 0, step + proc.stdout + proc.stderr
 
     before = {}
     for assignment in (MESSAGE, DATA):

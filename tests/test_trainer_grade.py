@@ -26,7 +26,7 @@ from advocacy_lab import cli
 from advocacy_lab.assignment.answers import answers_file_name
 from advocacy_lab.core.catalogue import text
 from advocacy_lab.course import release_exercises
-from assignment_support import answer_through_widgets, by_grade_id, nbgrader, nbgrader_meta, submit
+from assignment_support import answer_through_widgets, by_grade_id, course_copy, nbgrader, nbgrader_meta, submit
 
 pytestmark = pytest.mark.slow
 
@@ -55,12 +55,7 @@ ALWAYS_EQUAL = (
 
 
 def _course(tmp_path: Path) -> Path:
-    course = tmp_path / "course"
-    course.mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    release_exercises(course, (ASSIGNMENT,))
-    return course
+    return course_copy(tmp_path / "course", release=(ASSIGNMENT,))
 
 
 def _with_cell(nb, source: str, at: int = 1):
@@ -301,10 +296,7 @@ def test_unknown_assignment_and_no_submissions_are_refused_plainly(tmp_path: Pat
 
 
 def test_an_assignment_never_released_is_refused_without_making_a_gradebook(tmp_path: Path, capsys):
-    course = tmp_path / "course"
-    course.mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "solutions", course / "solutions")
+    course = course_copy(tmp_path / "course")
     submit(course, ASSIGNMENT, NOTEBOOK, "early", nbformat.read(
         ROOT / "exercises" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4))
     assert cli.main(["grade", ASSIGNMENT, "--course", str(course), "--lang", "vi"]) == 2

@@ -7,28 +7,22 @@ which folder to share; an unknown assignment is refused before anything changes.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from advocacy_lab import cli
 from advocacy_lab.core.catalogue import text
-from assignment_support import nbgrader
+from assignment_support import course_copy, nbgrader
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "campaign-data"
 
 
 @pytest.fixture()
 def course(tmp_path: Path) -> Path:
-    course = tmp_path / "course"
-    course.mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    return course
+    return course_copy(tmp_path / "course")
 
 
 def test_one_assignment_without_an_exchange_says_which_folder_to_share(course: Path, capsys, monkeypatch):
