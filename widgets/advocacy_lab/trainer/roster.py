@@ -81,16 +81,14 @@ RESERVED_IDS = frozenset({
     "sshd", "admin", "jovyan", "ubuntu", "debian",
 })
 
-#: The columns of the participants' file and the header spellings accepted for each
-#: (compared after ``_header_key``: case-folded, NFC, spaces, ``_`` and ``-`` alike).
+#: The columns of the participants' file and the header spellings accepted for each, in every
+#: language of the course (``roster_columns.json``; compared after ``_header_key``: case-folded,
+#: NFC, spaces, ``_`` and ``-`` alike).
 COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "id": ("id", "student_id", "studentid", "student_id_number", "participant_id", "username",
-           "user_name", "login", "mã", "mã_học_viên", "mã_số", "ma", "ma_hoc_vien"),
-    "name": ("name", "full_name", "fullname", "student_name", "participant_name", "họ_tên",
-             "họ_và_tên", "tên", "ho_ten", "ho_va_ten", "ten"),
-    "organisation": ("organisation", "organization", "org", "organisation_name",
-                     "organization_name", "tổ_chức", "đơn_vị", "to_chuc", "don_vi"),
-    "language": ("language", "lang", "locale", "ngôn_ngữ", "ngon_ngu"),
+    name: tuple(spellings)
+    for name, spellings in json.loads(
+        (Path(__file__).resolve().parent / "roster_columns.json").read_text(encoding="utf-8")
+    )["columns"].items()
 }
 REQUIRED_COLUMNS = ("id", "name", "language")
 #: Problems listed before "and N more": enough to see what is wrong, not a screenful per row.
