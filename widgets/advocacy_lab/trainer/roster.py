@@ -13,10 +13,9 @@ The participants' file (what ``roster import`` accepts, also said in its ``--hel
 - a header row, then one row per participant (rows are numbered as a spreadsheet shows them:
   the header is row 1); blank rows are skipped;
 - the columns, in any order, named case-insensitively (spaces, ``_`` and ``-`` alike):
-  ``id`` (also ``student_id``, ``username``, ``login``, ``mã``, ``mã học viên``),
-  ``name`` (also ``full_name``, ``họ tên``, ``họ và tên``), ``language`` (also ``lang``,
-  ``ngôn ngữ``) and, optionally, ``organisation`` (also ``organization``, ``org``, ``tổ chức``,
-  ``đơn vị``); other columns (an e-mail, a phone) are not imported, and the summary says so;
+  ``id``, ``name``, ``language`` and, optionally, ``organisation``, each also under the other
+  spellings, English and Vietnamese, that ``roster_columns.json`` lists; other columns (an
+  e-mail, a phone) are not imported, and the summary says so;
 - an id becomes a folder name, an nbgrader student id and, on a JupyterHub, a Unix user name:
   lowercase ASCII letters, digits, ``-``, ``_`` and ``.``, starting with a letter (useradd's
   and adduser's rule: not a digit, ``-`` or ``.``), at most 32 characters (the Unix limit), and
