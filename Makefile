@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8866
 
-.PHONY: setup start lab test test-fast smoke browser exercises docs bench clean
+.PHONY: setup start lab test test-fast smoke browser nginx exercises docs bench clean
 
 # Say plainly what is missing instead of failing later with a traceback.
 $(STAMP): pyproject.toml
@@ -34,8 +34,12 @@ lab: setup
 browser:
 	scripts/ensure-chromium
 
+## Debian's nginx for the reverse-proxy test (installed with apt-get when root; its service is not started)
+nginx:
+	scripts/ensure-nginx
+
 ## Every test, browser tests included
-test: setup browser
+test: setup browser nginx
 	$(BIN)/python -m pytest
 
 ## Everything except the browser
