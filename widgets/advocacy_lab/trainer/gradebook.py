@@ -1,8 +1,10 @@
 """A course's nbgrader gradebook, found as nbgrader's own commands find it.
 
-Every trainer command reads the same configuration: a JupyterHub's global
-``/etc/jupyter/nbgrader_config.py``, then the course's own ``nbgrader_config.py``, with the
-course folder as the root. By default the gradebook is ``sqlite:///<course>/gradebook.db``.
+Every trainer command reads the same configuration: the ``nbgrader_config.py`` files of
+Jupyter's configuration path (``jupyter_core.paths.jupyter_config_path()``: the user's
+``~/.jupyter``, ``JUPYTER_CONFIG_PATH``, the environment's and the system's, among them a
+JupyterHub's global ``/etc/jupyter/nbgrader_config.py``), then the course's own
+``nbgrader_config.py``, with the course folder as the root. By default the gradebook is ``sqlite:///<course>/gradebook.db``.
 Only ``roster import`` and nbgrader's ``generate_assignment`` make a gradebook; the others
 read one, and say so plainly when there is none (opening a missing SQLite file would create it).
 """
@@ -11,18 +13,27 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-#: Where JupyterHub's global nbgrader configuration lives (docs/hosting.md), read before the course's.
-GLOBAL_CONFIG_DIR = Path("/etc/jupyter")
 SQLITE = "sqlite:///"
 
 
+def global_config_dirs() -> list[Path]:
+    """The folders of Jupyter's configuration path, lowest priority first (as nbgrader loads them).
+
+    jupyter_config_path() lists the user's folder first and /etc/jupyter last; a later file wins,
+    so they are read in reverse. JUPYTER_CONFIG_PATH lets a test or a hub name its own global folder.
+    """
+    from jupyter_core.paths import jupyter_config_path
+
+    return [Path(folder) for folder in reversed(jupyter_config_path())]
+
+
 def course_config(course: Path):
-    """nbgrader's configuration of ``course`` (a traitlets ``Config``): global file, then the course's."""
+    """nbgrader's configuration of ``course`` (a traitlets ``Config``): Jupyter's config path, then the course's."""
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
     config = Config()
-    for folder in (GLOBAL_CONFIG_DIR, Path(course)):
+    for folder in (*global_config_dirs(), Path(course)):
         if (folder / "nbgrader_config.py").is_file():
             config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config())
     config.CourseDirectory.root = str(Path(course).resolve())
