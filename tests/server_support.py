@@ -245,8 +245,15 @@ class Page:
     @classmethod
     def load(cls, server: Server, notebook: str, source: str | None = None) -> "Page":
         status, headers, body = request(server, "GET", f"/voila/render/{notebook}", source=source)
+        return cls.from_answer(server, notebook, status, headers, body)
+
+    @classmethod
+    def from_answer(cls, server, notebook: str, status: int, headers, body: bytes) -> "Page":
+        """The page of a page load's answer (``load``'s, or one fetched another way, e.g. through nginx)."""
         if status != 200:
-            raise AssertionError(f"page load answered {status}")
+            # The server's refusals say which cap and what it counted: the way to a cause.
+            refusals = [line for line in server.log_lines() if "Room full" in line][-3:]
+            raise AssertionError(f"page load answered {status}; the server's last refusals: {refusals}")
         found = CONFIG_RE.search(body.decode("utf-8", "replace"))
         assert found, "the page carries no jupyter-config-data"
         cookies = {}

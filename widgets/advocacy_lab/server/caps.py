@@ -88,9 +88,11 @@ _PAGE_LOAD: contextvars.ContextVar[PageLoad | None] = contextvars.ContextVar("ad
 class RoomFull(Exception):
     """A page load refused by a cap; ``which`` is "total" or "client"."""
 
-    def __init__(self, which: str, held: int, cap: int):
+    def __init__(self, which: str, held: int, cap: int, counted: str = ""):
         super().__init__(f"{which} cap {cap} reached ({held} kernels)")
         self.which, self.held, self.cap = which, held, cap
+        #: What was counted ("4 pool, 3 learners, 1 loading"), for the server's log.
+        self.counted = counted
 
 
 #: Trusted proxies: the networks whose ``X-Forwarded-For`` is believed.
@@ -240,25 +242,42 @@ class KernelCapsMixin:
             max(int(config.get(nb, default).get("pool_size", default.get("pool_size", 1))), 0) for nb in pools
         )
 
+    def _process_ended(self, kernel_id: str) -> bool:
+        """The kernel's process has exited, though the manager still lists the kernel."""
+        try:
+            process = getattr(self.get_kernel(kernel_id).provisioner, "process", None)
+            return process is not None and process.poll() is not None
+        except Exception:  # gone meanwhile, or a provisioner without a local process
+            return False
+
+    def _counted_owners(self) -> dict[str, str]:
+        """Learners' kernels that hold memory: a kernel whose process has ended (its shutdown
+        failed, or it died and waits for a restart) holds none, so its place is not kept."""
+        return {k: c for k, c in self._live_owners().items() if not self._process_ended(k)}
+
     def kernels_held(self) -> int:
         """What the total cap compares: pools at full size, learners' kernels, page loads under way."""
         state = self._caps_state()
-        return self.pool_target() + len(self._live_owners()) + len(state["loading"])
+        return self.pool_target() + len(self._counted_owners()) + len(state["loading"])
+
+    def _counted(self) -> str:
+        return (f"{self.pool_target()} pool, {len(self._counted_owners())} learners, "
+                f"{len(self._caps_state()['loading'])} loading")
 
     def kernels_of(self, client: str) -> int:
         state = self._caps_state()
-        owned = sum(1 for c in self._live_owners().values() if c == client)
+        owned = sum(1 for c in self._counted_owners().values() if c == client)
         return owned + sum(1 for load in state["loading"] if load.client == client)
 
     def admit(self, client: str) -> PageLoad:
         """Count a page load from ``client``, or raise :class:`RoomFull` (nothing is counted then)."""
         held = self.kernels_held()
         if held >= self.max_kernels:
-            raise RoomFull("total", held, self.max_kernels)
+            raise RoomFull("total", held, self.max_kernels, self._counted())
         if client not in self.uncapped_clients:
             mine = self.kernels_of(client)
             if mine >= self.max_kernels_per_client:
-                raise RoomFull("client", mine, self.max_kernels_per_client)
+                raise RoomFull("client", mine, self.max_kernels_per_client, self._counted())
         load = PageLoad(client)
         self._caps_state()["loading"].append(load)
         return load
@@ -333,8 +352,10 @@ class KernelCapsMixin:
         # Together: after a flood, one at a time would hold the memory a while longer.
         results = await asyncio.gather(*(self.shutdown_kernel(k) for k in due), return_exceptions=True)
         for kernel_id, result in zip(due, results):
-            if isinstance(result, Exception):  # gone meanwhile: nothing left to give back
-                self.log.info("Kernel %s was already gone (%s)", kernel_id, type(result).__name__)
+            if isinstance(result, Exception):
+                # Gone meanwhile (nothing to give back), or a shutdown that failed: say which.
+                self.log.warning("Culling kernel %s failed (%s: %s); still listed: %s", kernel_id,
+                                 type(result).__name__, result, kernel_id in self)
 
     async def shutdown_all(self, *args, **kwargs):
         watch = self._caps_state()["watch"]
@@ -399,8 +420,8 @@ class CappedPageMixin:
             load = manager.admit(client)
         except RoomFull as full:
             manager.log.warning(
-                "Room full: refused a page for %s (%s cap: %d of %d kernels)",
-                client, full.which, full.held, full.cap,
+                "Room full: refused a page for %s (%s cap: %d of %d kernels; counted: %s)",
+                client, full.which, full.held, full.cap, full.counted,
             )
             self.logs_itself = True  # that line is this request's one line (see routes.py)
             self._answer_room_full()
