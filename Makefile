@@ -68,6 +68,7 @@ bench: setup browser
 	$(BIN)/python benchmarks/flood.py
 	$(BIN)/python benchmarks/outage.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/singleuser_memory.py
 
 clean:
 	rm -rf $(VENV) .venv-smoke .pytest_cache .hypothesis
