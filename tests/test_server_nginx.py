@@ -143,7 +143,8 @@ def test_plain_http_is_sent_to_https(proxied):
 def test_caps_count_each_forwarded_client_and_forged_headers_change_nothing(proxied):
     server, front = proxied
     cap = per_client_cap()
-    rooms_full = server.log_text().count("Room full")
+    refused = f"Room full: refused a page for {LEARNER} (client cap"
+    refused_before = server.log_text().count(refused)
     pages = []
 
     async def connect(page):
@@ -172,8 +173,8 @@ def test_caps_count_each_forwarded_client_and_forged_headers_change_nothing(prox
         status, _, _ = request(server, "GET", f"/voila/render/{NB}", headers={"X-Forwarded-For": "10.9.9.8"},
                                source=LEARNER)
         assert status == 503, "a direct client's X-Forwarded-For was believed"
-        wait_for(lambda: server.log_text().count(f"Room full: refused a page for {LEARNER} (client cap")
-                 == rooms_full + 7, "a log line naming the forwarded client per refusal")
+        wait_for(lambda: server.log_text().count(refused) == refused_before + 7,
+                 "a log line naming the forwarded client per refusal")
         # Another learner through the same nginx still gets in: that was the per-client cap.
         other = ProxiedPage.load(front, NB, source=OTHER_LEARNER)
         pages.append(other)
