@@ -121,6 +121,19 @@ def test_the_host_allowlist_holds_through_nginx(proxied):
     assert answer["Location"].startswith(("/", f"https://{DOMAIN}/")), answer["Location"]
 
 
+def test_the_servers_log_names_the_learner_behind_nginx_not_nginx(proxied):
+    server, front = proxied
+    status, _, _ = front.request("GET", "/voila/no-such-page", source=LEARNER)
+    assert status == 404
+    wait_for(lambda: f"404 GET /voila/no-such-page ({LEARNER})" in server.log_text(),
+             "the 404 line naming the learner", 10)
+    status, _, _ = front.request("GET", STATIC, headers={"Host": "evil.example"}, source=OTHER_LEARNER)
+    assert status == 403
+    wait_for(lambda: any("Refused GET" in line and f"from {OTHER_LEARNER}:" in line
+                         for line in server.log_lines()), "the refusal naming the learner", 10)
+    assert "(127.0.0.1)" not in server.log_text().split("no-such-page", 1)[1].splitlines()[0]
+
+
 @pytest.mark.skipif(shutil.which("curl") is None, reason="no curl to speak HTTP/2 with")
 def test_http2_page_requests_pass_through_nginx(proxied):
     # Browsers load pages over HTTP/2 ("listen ... ssl http2"); nginx speaks HTTP/1.1 to the server.

@@ -54,6 +54,7 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from advocacy_lab.server.hosts import HostAllowlist, install_host_check
 from advocacy_lab.server.activity import lean_activity, write_only_written_records
 from advocacy_lab.server.caps import (
+    TRUSTED_PROXIES_SETTING,
     CappedPageMixin,
     capped_kernels,
     check_caps,
@@ -301,16 +302,19 @@ class AdvocacyVoila(Voila):
         # Before any page is rendered (the pools preheat from here on): templates compile once.
         share_compiled_templates()
         write_only_written_records(self.log)
+        # Whom the caps count and whom the log names: the same learner behind the same proxies.
+        trusted = trusted_networks(self.trusted_proxies)
         with lean_activity(), paced_pools(self.refill_concurrency, self.refill_quiet, self.refill_max_wait,
                          self.preheat_concurrency), capped_kernels(
             max_kernels=self.max_kernels,
             max_kernels_per_client=self.max_kernels_per_client,
             uncapped_clients=tuple(self.uncapped_clients),
             unconnected_timeout=self.unconnected_timeout,
-            trusted_proxies=trusted_networks(self.trusted_proxies),
+            trusted_proxies=trusted,
         ):
             settings = super().init_settings()
         install_refusal_log_filter(self.log)
+        settings[TRUSTED_PROXIES_SETTING] = trusted
         settings["log_function"] = self._log_request
         # Addresses no route matches: the course's 404 page, not Tornado's bare English one.
         settings["default_handler_class"] = NotFoundPage

@@ -200,6 +200,15 @@ def client_address(request, trusted: TrustedProxies = ()) -> str:
     return forwarded_client(peer, header, trusted)
 
 
+#: The Tornado setting that holds the trusted proxies (``AdvocacyVoila.init_settings``).
+TRUSTED_PROXIES_SETTING = "advocacy_trusted_proxies"
+
+
+def learner_address(handler) -> str:
+    """Whom a handler's request is from, as the caps count it: the log lines name the same learner."""
+    return client_address(handler.request, handler.settings.get(TRUSTED_PROXIES_SETTING, ()))
+
+
 class KernelCapsMixin:
     """For Voila's kernel manager: the kernel ledger behind the caps and the unconnected cull."""
 
@@ -449,6 +458,7 @@ __all__ = [
     "capped_kernels",
     "client_address",
     "forwarded_client",
+    "learner_address",
     "parse_trusted_proxy",
     "trusted_networks",
     "preferred_language",

@@ -35,6 +35,7 @@ import tornado.web
 from tornado.routing import Matcher, Rule
 
 from advocacy_lab.core.catalogue import text
+from advocacy_lab.server.caps import learner_address
 from advocacy_lab.server.error_pages import answer_with_page, refused_host_page, request_language
 
 log = logging.getLogger("advocacy_lab.server.hosts")
@@ -163,7 +164,7 @@ class RefusedHostHandler(tornado.web.RequestHandler):
             host=_printable(request.headers.get("Host")),
             method=_printable(request.method, 10),
             path=_printable(request.path),
-            ip=_printable(request.remote_ip, 45),
+            ip=_printable(learner_address(self), 45),
         ))
         # A page in the learner's language (error_pages.py): a participant who typed a wrong
         # name reads it on a phone; a rebound page's script reads no more than before.

@@ -24,6 +24,8 @@ from __future__ import annotations
 import logging
 
 from jupyter_server.log import _scrub_uri, log_request
+
+from advocacy_lab.server.caps import learner_address
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 #: Identity-provider routes that have no use without a login (matched as route prefixes).
@@ -61,12 +63,15 @@ def install_refusal_log_filter(app_log: logging.Logger) -> None:
 def log_request_line(handler) -> None:
     """One log line per request: Jupyter Server's for success, ours (one line) for 4xx and 5xx."""
     status = handler.get_status()
+    request = handler.request
+    # Behind a trusted proxy, the learner, not the proxy. The request is answered by now, so
+    # Jupyter Server's line may read the learner's address from remote_ip too.
+    request.remote_ip = learner_address(handler)
     if status < 400:
         log_request(handler, record_prometheus_metrics=False)  # no metrics endpoint is served
         return
     if getattr(handler, "logs_itself", False):
         return
-    request = handler.request
     logger = getattr(handler, "log", None) or logging.getLogger("tornado.access")
     scrub = handler.settings.get("extra_log_scrub_param_keys", [])
     (logger.warning if status < 500 else logger.error)(
