@@ -69,6 +69,7 @@ bench: setup browser
 	$(BIN)/python benchmarks/outage.py
 	$(BIN)/python benchmarks/grading.py
 	$(BIN)/python benchmarks/singleuser_memory.py
+	$(BIN)/python benchmarks/sizing.py
 
 clean:
 	rm -rf $(VENV) .venv-smoke .pytest_cache .hypothesis

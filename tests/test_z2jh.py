@@ -1,0 +1,342 @@
+"""deploy/z2jh/: the Zero to JupyterHub values, the exchange volume and the single-user image.
+
+No Docker engine, Kubernetes or Helm runs here, so the image is not built and the values are
+not deployed (deploy/z2jh/README.md). What is tested: the files parse; the pod's memory, CPU
+and storage figures are what benchmarks/sizing.py derives from the measured files (so a new
+kernel_memory.json or singleuser_memory.json without regenerating fails here), and so is the
+sizing table in docs/hosting.md; the exchange volume is mounted at the exchange root of the
+nbgrader configuration the Dockerfile installs; culling is on; the Dockerfile installs this
+project with pip, keeps instructor notebooks out of the learners' image and never ends as root;
+and the image's entrypoint, run for real as an unnamed uid, gives nbgrader the hub's user name.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import importlib.util
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from traitlets.config.loader import PyFileConfigLoader
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+Z2JH = ROOT / "deploy" / "z2jh"
+DOCKERFILE = Z2JH / "Dockerfile"
+ENTRYPOINT = Z2JH / "start-singleuser.sh"
+
+
+def _sizing():
+    spec = importlib.util.spec_from_file_location("z2jh_sizing_script", ROOT / "benchmarks" / "sizing.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def _values() -> dict:
+    return yaml.safe_load((Z2JH / "values.yaml").read_text(encoding="utf-8"))
+
+
+def _exchange_manifests() -> dict[str, dict]:
+    docs = list(yaml.safe_load_all((Z2JH / "exchange-pvc.yaml").read_text(encoding="utf-8")))
+    return {doc["kind"]: doc for doc in docs if doc}
+
+
+# -- the Dockerfile, read as Docker reads it (continuation lines joined) ----------------------
+
+@dataclasses.dataclass
+class Stage:
+    name: str
+    parent: str
+    instructions: list[tuple[str, str]]
+
+
+def _stages() -> list[Stage]:
+    lines, current = [], ""
+    for raw in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        stripped = raw.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        lines.append(current + stripped)
+        current = ""
+    stages: list[Stage] = []
+    for line in lines:
+        keyword, _, rest = line.partition(" ")
+        keyword = keyword.upper()
+        if keyword == "FROM":
+            parts = rest.split()
+            name = parts[2] if len(parts) == 3 and parts[1].upper() == "AS" else ""
+            stages.append(Stage(name, parts[0], []))
+        else:
+            stages[-1].instructions.append((keyword, rest.strip()))
+    return stages
+
+
+def _chain(stage: Stage, stages: list[Stage]) -> list[Stage]:
+    """The stage and the stages it is built FROM, base first."""
+    by_name = {s.name: s for s in stages if s.name}
+    chain = [stage]
+    while chain[0].parent in by_name:
+        chain.insert(0, by_name[chain[0].parent])
+    return chain
+
+
+def _effective_user(stage: Stage, stages: list[Stage]) -> str:
+    user = "root"  # Docker's default when no USER is given
+    for s in _chain(stage, stages):
+        for keyword, rest in s.instructions:
+            if keyword == "USER":
+                user = rest
+    return user
+
+
+def _copies(stage: Stage) -> list[tuple[list[str], str]]:
+    """(sources, destination) of each COPY in the stage (flags such as --chmod dropped)."""
+    found = []
+    for keyword, rest in stage.instructions:
+        if keyword == "COPY":
+            args = [a for a in shlex.split(rest) if not a.startswith("--")]
+            found.append((args[:-1], args[-1]))
+    return found
+
+
+def _copied_to(stages: list[Stage], destination: str) -> Path:
+    for stage in stages:
+        for sources, dest in _copies(stage):
+            if dest == destination:
+                assert len(sources) == 1
+                return ROOT / sources[0]
+    raise AssertionError(f"the Dockerfile copies nothing to {destination}")
+
+
+# -- the figures -------------------------------------------------------------------------------
+
+def test_values_limits_are_what_the_generator_derives_from_the_measured_files() -> None:
+    sizing = _sizing()
+    size = sizing.pod_size(sizing.measured())
+    expected = sizing.tagged_values(size)
+    single = _values()["singleuser"]
+    assert single["memory"]["guarantee"] == expected["memory.guarantee"]
+    assert single["memory"]["limit"] == expected["memory.limit"]
+    assert single["cpu"]["guarantee"] == pytest.approx(size.cpu_guarantee)
+    assert single["cpu"]["limit"] == pytest.approx(size.cpu_limit)
+    assert single["storage"]["capacity"] == expected["storage.capacity"]
+    manifests = _exchange_manifests()
+    assert manifests["PersistentVolume"]["spec"]["capacity"]["storage"] == expected["exchange.storage"]
+    assert manifests["PersistentVolumeClaim"]["spec"]["resources"]["requests"]["storage"] == expected["exchange.storage"]
+
+
+def test_the_limits_hold_the_measured_server_and_kernels() -> None:
+    sizing = _sizing()
+    m = sizing.measured()
+    size = sizing.pod_size(m)
+    # The guarantee holds a learner at work (the server and the heaviest lesson's kernel); the
+    # limit holds more kernels; the room's measured share of the cores is guaranteed.
+    assert size.memory_guarantee_mb >= m.server_mb + m.heaviest_kernel_mb
+    assert size.memory_limit_mb >= m.server_mb + sizing.KERNELS_AT_MOST * m.heaviest_kernel_mb
+    assert size.memory_limit_mb > size.memory_guarantee_mb
+    assert size.cpu_guarantee * m.room_learners >= m.room_cpus
+    assert size.cpu_guarantee <= size.cpu_limit
+
+
+def test_a_new_kernel_measurement_without_regenerating_changes_the_figures() -> None:
+    """What the first test compares against moves with the measured files: a heavier kernel
+    gives other limits, and the values file would be rewritten."""
+    sizing = _sizing()
+    m = sizing.measured()
+    heavier = dataclasses.replace(m, heaviest_kernel_mb=m.heaviest_kernel_mb + 200)
+    before, after = sizing.tagged_values(sizing.pod_size(m)), sizing.tagged_values(sizing.pod_size(heavier))
+    assert after["memory.guarantee"] != before["memory.guarantee"]
+    assert after["memory.limit"] != before["memory.limit"]
+    text = (Z2JH / "values.yaml").read_text(encoding="utf-8")
+    assert sizing.rewrite_tagged(text, before) == text
+    rewritten = yaml.safe_load(sizing.rewrite_tagged(text, after))
+    assert rewritten["singleuser"]["memory"]["limit"] == after["memory.limit"]
+
+
+def test_hosting_sizing_table_is_what_the_generator_writes() -> None:
+    sizing = _sizing()
+    m = sizing.measured()
+    block = sizing.render(m, sizing.pod_size(m))
+    text = (ROOT / "docs" / "hosting.md").read_text(encoding="utf-8")
+    assert text.count(sizing.MARK_START) == 1 and text.count(sizing.MARK_END) == 1
+    assert block in text, "docs/hosting.md's sizing is out of date: run .venv/bin/python benchmarks/sizing.py"
+    for learners in ("| 35 |", "| 100 |", "| 1,000 |"):
+        assert learners in block
+
+
+# -- the exchange, culling ---------------------------------------------------------------------
+
+def test_exchange_volume_is_mounted_at_the_exchange_root_of_the_image_nbgrader_config() -> None:
+    config_file = _copied_to(_stages(), "/etc/jupyter/nbgrader_config.py")
+    loader = PyFileConfigLoader(config_file.name, path=str(config_file.parent))
+    config = loader.load_config()
+    root = config.Exchange.root
+    assert root and config.CourseDirectory.course_id == "advocacy-lab"
+    storage = _values()["singleuser"]["storage"]
+    mounts = [m for m in storage["extraVolumeMounts"] if m["mountPath"] == root]
+    assert len(mounts) == 1, f"no volume mounted at the exchange root {root}"
+    volumes = {v["name"]: v for v in storage["extraVolumes"]}
+    claim = volumes[mounts[0]["name"]]["persistentVolumeClaim"]["claimName"]
+    manifests = _exchange_manifests()
+    pvc = manifests["PersistentVolumeClaim"]
+    assert pvc["metadata"]["name"] == claim
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert pvc["spec"]["volumeName"] == manifests["PersistentVolume"]["metadata"]["name"]
+    assert manifests["PersistentVolume"]["spec"]["accessModes"] == ["ReadWriteMany"]
+    # Not on the home volume, which is one learner's alone.
+    assert not root.startswith(storage["homeMountPath"])
+
+
+def test_idle_servers_and_kernels_are_culled() -> None:
+    values = _values()
+    cull = values["cull"]
+    assert cull["enabled"] is True
+    assert 0 < cull["every"] <= cull["timeout"]
+    kernel_config = _copied_to(_stages(), "/etc/jupyter/jupyter_server_config.json")
+    manager = yaml.safe_load(kernel_config.read_text(encoding="utf-8"))["MappingKernelManager"]
+    assert manager["cull_idle_timeout"] > 0 and manager["cull_interval"] > 0
+
+
+def test_each_learner_runs_under_a_uid_of_their_own() -> None:
+    """nbgrader's exchange is private only between Unix users: the hub's config gives each
+    learner's pod its own uid (run here with a stand-in spawner)."""
+    extra = _values()["hub"]["extraConfig"]
+    code = "\n".join(extra.values())
+
+    class Config(dict):
+        def __getattr__(self, name):
+            return self.setdefault(name, Config())
+
+        def __setattr__(self, name, value):
+            self[name] = value
+
+    c = Config()
+    exec(compile(code, "values.yaml:hub.extraConfig", "exec"), {"c": c})  # noqa: S102
+    uid = c.KubeSpawner.uid
+
+    def spawner(user_id):
+        return type("Spawner", (), {"user": type("User", (), {"id": user_id})()})()
+
+    uids = {uid(spawner(i)) for i in range(1, 1001)}
+    assert len(uids) == 1000 and min(uids) >= 1001
+    assert c.KubeSpawner.gid == _values()["singleuser"]["fsGid"]
+
+
+# -- the image ---------------------------------------------------------------------------------
+
+def test_dockerfile_installs_this_project_with_pip_as_make_setup_does() -> None:
+    stages = _stages()
+    base = stages[0]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    # What pip needs to build the package: pyproject.toml, its readme, its package folder.
+    needed = {"pyproject.toml", pyproject["project"]["readme"],
+              *pyproject["tool"]["setuptools"]["packages"]["find"]["where"]}
+    copied: dict[str, str] = {}
+    for sources, dest in _copies(base):
+        for source in sources:
+            copied[source] = dest if dest.endswith("/") else dest
+    assert needed <= set(copied), f"not copied into the image: {needed - set(copied)}"
+    project_dir = copied["pyproject.toml"].rstrip("/")
+    runs = " && ".join(rest for keyword, rest in base.instructions if keyword == "RUN")
+    assert "python -m venv" in runs
+    assert "python -m pip install --upgrade pip" in runs
+    install = [step for step in runs.split("&&") if "pip install" in step and project_dir in step]
+    assert install, f"no pip install of {project_dir}"
+    assert "-e" not in shlex.split(install[0]), "an editable install would need the source tree at run time"
+    assert '"jupyterhub>=5,<6"' in install[0], "jupyterhub-singleuser must be in the image"
+    cmd = [rest for keyword, rest in base.instructions if keyword == "CMD"]
+    assert cmd and "jupyterhub-singleuser" in cmd[-1]
+
+
+def test_no_image_runs_as_root() -> None:
+    stages = _stages()
+    for stage in stages:
+        user = _effective_user(stage, stages).split(":")[0]
+        assert user not in ("root", "0"), f"stage {stage.name or stage.parent} runs as {user}"
+    # The default target (the last stage) is the learners' image.
+    assert stages[-1].name == "learner"
+
+
+def test_instructor_notebooks_stay_out_of_the_learners_image() -> None:
+    stages = _stages()
+    by_name = {s.name: s for s in stages}
+
+    def sources(stage_name: str) -> set[str]:
+        return {src.rstrip("/") for s in _chain(by_name[stage_name], stages) for srcs, _d in _copies(s) for src in srcs}
+
+    assert "solutions" not in sources("learner")
+    assert "solutions" in sources("trainer")
+    learner_runs = " ".join(rest for k, rest in by_name["learner"].instructions if k == "RUN")
+    assert "@jupyter/nbgrader:formgrader" in learner_runs and "nbgrader.server_extensions.formgrader" in learner_runs
+
+
+def test_dockerignore_keeps_what_the_image_copies() -> None:
+    patterns = [line.strip() for line in (Z2JH / "Dockerfile.dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    for stage in _stages():
+        for srcs, _dest in _copies(stage):
+            for src in srcs:
+                assert (ROOT / src).exists(), f"COPY {src}: no such path in the repository"
+                for pattern in patterns:
+                    assert not fnmatch.fnmatch(src, pattern.lstrip("/")), f"{src} is ignored by {pattern}"
+    for pattern in (".venv", ".git", "gradebook.db"):
+        assert pattern in patterns
+
+
+# -- the entrypoint, for real --------------------------------------------------------------------
+
+def _nss_wrapper() -> str | None:
+    for folder in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"):
+        if Path(folder, "libnss_wrapper.so").exists():
+            return folder
+    return None
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="runs the entrypoint as another uid: needs root")
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux) to change uid")
+@pytest.mark.skipif(_nss_wrapper() is None,
+                    reason="needs Debian's libnss-wrapper (the image installs it): apt-get install libnss-wrapper")
+def test_entrypoint_gives_an_unnamed_uid_the_hub_user_name_for_nbgrader() -> None:
+    uid = 100_000 + 4242
+    with tempfile.TemporaryDirectory(prefix="al-z2jh-") as tmp:
+        home, share = Path(tmp, "home"), Path(tmp, "share")
+        home.mkdir()
+        shutil.copytree(ROOT / "notebooks", share / "notebooks")
+        os.chown(home, uid, 100)
+        os.chmod(tmp, 0o755)
+        probe = ("import os, pwd; from nbgrader.utils import get_username; "
+                 "print(pwd.getpwuid(os.getuid()).pw_name, get_username())")
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "JUPYTERHUB_USER": "learner-042",
+               "ADVOCACY_LAB_SHARE": str(share)}
+        as_uid = ["setpriv", f"--reuid={uid}", "--regid=100", "--clear-groups"]
+        bare = subprocess.run([*as_uid, sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+        # Without the entrypoint, the uid has no name: nbgrader fails (the reason it exists).
+        assert bare.returncode != 0 and "uid not found" in bare.stderr
+        result = subprocess.run([*as_uid, "sh", str(ENTRYPOINT), sys.executable, "-c", probe], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["jovyan", "learner-042"]
+        # The first start gave the learner the lessons, as their own files; a second keeps them.
+        lessons = home / "lessons"
+        assert sorted(p.name for p in lessons.glob("*.ipynb")) == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+        assert all(p.stat().st_uid == uid for p in lessons.iterdir())
+        (lessons / "00-start-here.ipynb").write_text("mine", encoding="utf-8")
+        again = subprocess.run([*as_uid, "sh", str(ENTRYPOINT), "true"], env=env, capture_output=True, text=True)
+        assert again.returncode == 0, again.stderr
+        assert (lessons / "00-start-here.ipynb").read_text(encoding="utf-8") == "mine"
