@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8866
 
-.PHONY: setup start lab test test-fast smoke browser nginx exercises docs bench clean
+.PHONY: setup start lab hub-proxy test test-fast smoke browser nginx exercises docs bench clean
 
 # Say plainly what is missing instead of failing later with a traceback.
 $(STAMP): pyproject.toml
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	  echo "'$(PYTHON) -m venv' failed. On Debian or Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,hub]"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -38,8 +38,12 @@ browser:
 nginx:
 	scripts/ensure-nginx
 
+## configurable-http-proxy from npm for the hub test (installed with npm when root; the test skips otherwise)
+hub-proxy:
+	scripts/ensure-hub-proxy
+
 ## Every test, browser tests included
-test: setup browser nginx
+test: setup browser nginx hub-proxy
 	$(BIN)/python -m pytest
 
 ## Everything except the browser
