@@ -264,6 +264,43 @@ def test_dockerfile_installs_this_project_with_pip_as_make_setup_does() -> None:
     assert cmd and "jupyterhub-singleuser" in cmd[-1]
 
 
+@pytest.mark.slow
+def test_the_package_pip_builds_from_what_the_dockerfile_copies_holds_every_file() -> None:
+    """pip builds the project from the files the Dockerfile copies (not editable, as in the
+    image): the wheel must hold every file of the package, or a lesson would miss a catalogue,
+    a template or a data file at run time."""
+    base = _stages()[0]
+    ignored = ("__pycache__", ".ipynb_checkpoints")
+    with tempfile.TemporaryDirectory(prefix="al-z2jh-wheel-") as tmp:
+        context = Path(tmp, "context")
+        context.mkdir()
+        for sources, dest in _copies(base):
+            if not dest.startswith("/tmp/advocacy-lab"):
+                continue
+            for source in sources:
+                target = context / Path(dest).relative_to("/tmp/advocacy-lab")
+                if (ROOT / source).is_dir():
+                    shutil.copytree(ROOT / source, target / Path(source).name if dest.endswith("/") else target,
+                                    ignore=shutil.ignore_patterns(*ignored, "*.egg-info"))
+                else:
+                    target.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(ROOT / source, target / Path(source).name)
+        built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(Path(tmp, "wheel")),
+                                str(context)], capture_output=True, text=True, timeout=600)
+        assert built.returncode == 0, built.stderr[-3000:]
+        import zipfile
+
+        (wheel,) = Path(tmp, "wheel").glob("advocacy_lab-*.whl")
+        in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    package = ROOT / "widgets" / "advocacy_lab"
+    tracked = subprocess.run(["git", "ls-files", str(package)], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    files = [Path(f) for f in tracked] or [p.relative_to(ROOT) for p in package.rglob("*") if p.is_file()]
+    missing = [str(f) for f in files
+               if not any(part in ignored for part in f.parts)
+               and str(f.relative_to("widgets")) not in in_wheel]
+    assert not missing, f"not in the wheel (add them to [tool.setuptools.package-data]): {missing}"
+
+
 def test_no_image_runs_as_root() -> None:
     stages = _stages()
     for stage in stages:
