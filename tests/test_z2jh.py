@@ -338,6 +338,21 @@ def test_dockerignore_keeps_what_the_image_copies() -> None:
 
 # -- the entrypoint, for real --------------------------------------------------------------------
 
+def _python_reachable_by_others() -> bool:
+    """Whether another uid can run this Python and read this checkout (not so under a 0700 /root)."""
+    if os.name != "posix" or os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return False
+    probe = subprocess.run(["setpriv", "--reuid=100999", "--regid=100", "--clear-groups", sys.executable, "-c",
+                            f"import os; os.listdir({str(ROOT)!r})"], capture_output=True, timeout=60)
+    return probe.returncode == 0
+
+
+AS_OTHER_UID = pytest.mark.skipif(
+    "not _python_reachable_by_others()",
+    reason="needs root, setpriv, and this Python and checkout readable by other uids (a 0700 /root hides them)",
+)
+
+
 def _nss_wrapper() -> str | None:
     for folder in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"):
         if Path(folder, "libnss_wrapper.so").exists():
@@ -345,8 +360,7 @@ def _nss_wrapper() -> str | None:
     return None
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="runs the entrypoint as another uid: needs root")
-@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux) to change uid")
+@AS_OTHER_UID
 @pytest.mark.skipif(_nss_wrapper() is None,
                     reason="needs Debian's libnss-wrapper (the image installs it): apt-get install libnss-wrapper")
 def test_entrypoint_gives_an_unnamed_uid_the_hub_user_name_for_nbgrader() -> None:
@@ -377,3 +391,63 @@ def test_entrypoint_gives_an_unnamed_uid_the_hub_user_name_for_nbgrader() -> Non
         again = subprocess.run([*as_uid, "sh", str(ENTRYPOINT), "true"], env=env, capture_output=True, text=True)
         assert again.returncode == 0, again.stderr
         assert (lessons / "00-start-here.ipynb").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.slow
+@AS_OTHER_UID
+@pytest.mark.skipif(_nss_wrapper() is None,
+                    reason="needs Debian's libnss-wrapper (the image installs it): apt-get install libnss-wrapper")
+def test_nbgrader_exchange_between_unnamed_uids_as_on_kubernetes() -> None:
+    """As in the pods: a trainer and two learners, each under a uid of their own that no
+    /etc/passwd names, each through the image's entrypoint, with the image's nbgrader
+    configuration, over one exchange folder made as the README asks of the NFS export (1777).
+    Release, fetch, submit and collect work, each submission carries its learner's hub name and
+    uid, and a learner cannot list the others' submissions."""
+    bin_dir = str(Path(sys.executable).parent)
+    with tempfile.TemporaryDirectory(prefix="al-z2jh-exchange-") as tmp:
+        tmp_path = Path(tmp)
+        os.chmod(tmp, 0o755)
+        exchange = tmp_path / "exchange"
+        exchange.mkdir()
+        os.chmod(exchange, 0o1777)
+        (tmp_path / "share").mkdir()
+        people = {"trainer": 100_001, "learner-a": 100_002, "learner-b": 100_003}
+        homes = {}
+        for name, uid in people.items():
+            homes[name] = tmp_path / name
+            homes[name].mkdir()
+        course = homes["trainer"] / "course"
+        course.mkdir()
+        shutil.copy2(ROOT / "nbgrader_config.py", course)
+        shutil.copytree(ROOT / "exercises", course / "exercises")
+        shutil.copytree(ROOT / "solutions", course / "solutions")
+        for name, uid in people.items():
+            for path in [homes[name], *homes[name].rglob("*")]:
+                os.chown(path, uid, 100)
+
+        def run(name: str, *command: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+            env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(homes[name]), "JUPYTERHUB_USER": name,
+                   "ADVOCACY_LAB_SHARE": str(tmp_path / "share"), "JUPYTER_CONFIG_PATH": str(Z2JH)}
+            return subprocess.run(
+                ["setpriv", f"--reuid={people[name]}", "--regid=100", "--clear-groups",
+                 "sh", str(ENTRYPOINT), *command],
+                cwd=cwd or homes[name], env=env, capture_output=True, text=True, timeout=300,
+            )
+
+        def nbgrader(name: str, *args: str, cwd: Path | None = None) -> None:
+            # The image's configuration names the course; only the exchange root is a temporary one.
+            done = run(name, "nbgrader", *args, "campaign-message", f"--Exchange.root={exchange}", cwd=cwd)
+            assert done.returncode == 0, f"{name}: nbgrader {' '.join(args)}\n{done.stderr[-3000:]}"
+
+        nbgrader("trainer", "release_assignment", cwd=course)
+        for learner in ("learner-a", "learner-b"):
+            nbgrader(learner, "fetch_assignment")
+            nbgrader(learner, "submit")
+        inbound = exchange / "advocacy-lab" / "inbound"
+        submissions = {p.name.split("+")[0]: p.stat().st_uid for p in inbound.iterdir()}
+        assert submissions == {"learner-a": people["learner-a"], "learner-b": people["learner-b"]}
+        probe = "import os, sys; os.listdir(sys.argv[1])"
+        listing = run("learner-b", sys.executable, "-c", probe, str(inbound))
+        assert listing.returncode != 0 and "PermissionError" in listing.stderr
+        nbgrader("trainer", "collect", cwd=course)
+        assert sorted(p.name for p in (course / "submitted").iterdir()) == ["learner-a", "learner-b"]
