@@ -244,8 +244,9 @@ the pod's limits into `deploy/z2jh/values.yaml` and the exchange's size into
   `benchmarks/singleuser_memory.py`);
 - a kernel: {m.kernel_default_mb} MB RSS, {m.heaviest_kernel_mb} MB for {heavy} ({m.kernel_measured};
   `benchmarks/kernel_memory.py`, `benchmarks/room.py`);
-- a room of {m.room_learners} learners opening a lesson at once on {m.room_cpus} cores, its goals met
-  ({m.room_measured}; `benchmarks/room.py`): {m.room_cpus}/{m.room_learners} of a core per learner;
+- a room of {m.room_learners} learners opening a lesson at once on {m.room_cpus} cores, served by
+  `advocacy-lab serve` (Voila), its goals met ({m.room_measured}; `benchmarks/room.py`):
+  {m.room_cpus}/{m.room_learners} of a core per learner;
 - the course's files: lessons {m.notebooks_mb * 1024:.0f} KB; assignments {assignments}.
 
 **Derived** (per learner's pod): memory guarantee {size.memory_guarantee_mb} MiB (the server and
@@ -263,6 +264,12 @@ scheduler; the share of learners with a server at the busiest hour (a room or a 
 them; a course of {max(CONCURRENT_SHARE):,}: {CONCURRENT_SHARE[max(CONCURRENT_SHARE)]:.0%}); nbgrader
 keeping {SUBMISSIONS_KEPT} submissions and a feedback copy per learner and assignment, each
 notebook with {OUTPUT_ALLOWANCE_MB:g} MB of outputs.
+
+A pod may use more than its guarantee, up to its limit, while its node has memory to spare:
+the column "if every server reached its limit" is the worst case, not a plan. A kernel that
+passes its pod's limit is stopped by Linux's out-of-memory killer (the learner sees the
+kernel die and restarts it); a node short of memory evicts first the pods using most above their
+guarantee.
 
 | Learners | Servers at the busiest hour | Nodes: learners + core | Memory guaranteed | Memory if every server reached its limit | CPU guaranteed (cores) | Node-hours per busy hour | Home volumes | Exchange |
 |---|---|---|---|---|---|---|---|---|
