@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import importlib.util
 import os
 import shlex
@@ -213,7 +214,7 @@ def test_idle_servers_and_kernels_are_culled() -> None:
     assert manager["cull_idle_timeout"] > 0 and manager["cull_interval"] > 0
 
 
-def test_each_learner_runs_under_a_uid_of_their_own() -> None:
+def test_each_learner_runs_under_a_uid_of_their_own_and_trainers_get_their_image() -> None:
     """nbgrader's exchange is private only between Unix users: the hub's config gives each
     learner's pod its own uid (run here with a stand-in spawner)."""
     extra = _values()["hub"]["extraConfig"]
@@ -226,16 +227,35 @@ def test_each_learner_runs_under_a_uid_of_their_own() -> None:
         def __setattr__(self, name, value):
             self[name] = value
 
+    values = _values()
+    # The chart's own helper module in the hub pod, reading these values.
+    z2jh = type(sys)("z2jh")
+    z2jh.get_config = lambda key: functools.reduce(lambda d, k: d[k], key.split("."), values)
     c = Config()
-    exec(compile(code, "values.yaml:hub.extraConfig", "exec"), {"c": c})  # noqa: S102
+    saved = sys.modules.get("z2jh")
+    sys.modules["z2jh"] = z2jh
+    try:
+        exec(compile(code, "values.yaml:hub.extraConfig", "exec"), {"c": c})  # noqa: S102
+    finally:
+        if saved is None:
+            del sys.modules["z2jh"]
+        else:
+            sys.modules["z2jh"] = saved
     uid = c.KubeSpawner.uid
 
-    def spawner(user_id):
-        return type("Spawner", (), {"user": type("User", (), {"id": user_id})()})()
+    def spawner(user_id, admin=False):
+        return type("Spawner", (), {"user": type("User", (), {"id": user_id, "admin": admin})(),
+                                    "image": values["singleuser"]["image"]["name"]})()
 
     uids = {uid(spawner(i)) for i in range(1, 1001)}
     assert len(uids) == 1000 and min(uids) >= 1001
-    assert c.KubeSpawner.gid == _values()["singleuser"]["fsGid"]
+    assert c.KubeSpawner.gid == values["singleuser"]["fsGid"]
+    # Trainers (the hub's admins) get the trainers' image; learners keep theirs.
+    learner, trainer = spawner(5), spawner(6, admin=True)
+    c.KubeSpawner.pre_spawn_hook(learner)
+    c.KubeSpawner.pre_spawn_hook(trainer)
+    assert learner.image == values["singleuser"]["image"]["name"]
+    assert trainer.image == values["custom"]["trainerImage"] != learner.image
 
 
 # -- the image ---------------------------------------------------------------------------------
