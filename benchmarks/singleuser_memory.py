@@ -14,11 +14,15 @@ server), a learner's requests are made through it (JupyterLab's page, its settin
 the kernelspecs, the file list and nbgrader's assignment list with a real exchange
 folder), and psutil reads the server process's RSS and USS. No kernel is started.
 
+A first visit of JupyterLab in Chromium (Debian's, as the other benchmarks) is part of each
+run unless ``--no-browser``: its page weight is the egress of a learner's first visit.
+
 Writes docs/performance.md (between its markers) and
 deploy/z2jh/singleuser_memory.json (the median RSS rounded up to 10 MB, as
-widgets/advocacy_lab/server/kernel_memory.json rounds a kernel's).
+widgets/advocacy_lab/server/kernel_memory.json rounds a kernel's, and the median
+first-visit weight in KB).
 
-    .venv/bin/python benchmarks/singleuser_memory.py [--runs 3]
+    .venv/bin/python benchmarks/singleuser_memory.py [--runs 3] [--no-browser]
 """
 from __future__ import annotations
 
@@ -95,8 +99,9 @@ def _get(url: str, timeout: float = 30) -> int:
         return error.code
 
 
-def measure_once(workdir: Path) -> dict:
-    """Start jupyterhub-singleuser, make a learner's requests, read its memory."""
+def measure_once(workdir: Path, browser: bool = True) -> dict:
+    """Start jupyterhub-singleuser, make a learner's requests (and, with ``browser``, open
+    JupyterLab in Chromium as a learner's first visit), read its memory."""
     import jupyterhub
     import psutil
 
@@ -149,6 +154,7 @@ def measure_once(workdir: Path) -> dict:
             for path in ("lab", "lab/api/settings", "api/kernelspecs", "api/contents/notebooks",
                          "api/sessions", "api/terminals", f"assignments?course_id={COURSE_ID}")
         }
+        weight = _lab_visit(base + "lab") if browser else None
         time.sleep(2)
         process = psutil.Process(server.pid)
         info = process.memory_full_info()
@@ -159,6 +165,7 @@ def measure_once(workdir: Path) -> dict:
             "uss_mb": round(info.uss / MB, 1),
             "answers": answers,
             "kernels": len(kernels),
+            "lab_visit": weight,
         }
     finally:
         server.terminate()
@@ -171,6 +178,33 @@ def measure_once(workdir: Path) -> dict:
         hub.shutdown()
 
 
+def _lab_visit(url: str) -> dict:
+    """A learner's first visit of JupyterLab in Chromium (cold cache): time until its shell
+    shows, and what came over the network (``_common.visit``)."""
+    from playwright.sync_api import sync_playwright
+
+    from _common import visit
+    from advocacy_lab.server.chromium import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # The hub's login would set a cookie; the token header stands in for it.
+            context = browser.new_context(extra_http_headers={"Authorization": f"token {TOKEN}"})
+            result = visit(browser, url, "#jp-main-dock-panel, .jp-LabShell", 120_000, context=context)
+            context.close()
+        finally:
+            browser.close()
+    return {
+        "tti_s": round(result["tti_s"], 2),
+        "transferred_kb": round(result["bytes_transferred"] / 1024),
+        "decoded_kb": round(result["bytes_decoded"] / 1024),
+        "requests": result["requests"],
+        "document_encoding": result["document_encoding"] or "none",
+        "assets_compressed": f"{result['assets_compressed']}/{result['assets_total']}",
+    }
+
+
 def _get_quiet(url: str) -> int | None:
     try:
         return _get(url, timeout=5)
@@ -181,6 +215,8 @@ def _get_quiet(url: str) -> int | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-browser", action="store_true",
+                        help="requests only, no JupyterLab visit in Chromium (the page weight is then not measured)")
     args = parser.parse_args(argv)
     import jupyter_server
     import jupyterhub
@@ -191,12 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="al-singleuser-") as tmp:
-            run = measure_once(Path(tmp))
+            run = measure_once(Path(tmp), browser=not args.no_browser)
         bad = {path: code for path, code in run["answers"].items() if code != 200}
         if bad or run["kernels"]:
             raise SystemExit(f"a learner's request failed or a kernel started: {bad}, kernels {run['kernels']}")
         runs.append(run)
         print(json.dumps(run), flush=True)
+    visits = [r["lab_visit"] for r in runs if r["lab_visit"]]
     rss = statistics.median(r["rss_mb"] for r in runs)
     uss = statistics.median(r["uss_mb"] for r in runs)
     started = statistics.median(r["rss_started_mb"] for r in runs)
@@ -213,22 +250,42 @@ def main(argv: list[str] | None = None) -> int:
         "measured": today,
         "versions": versions,
         "server_rss_mb": server_mb,
+        "lab_first_visit_kb": (round(statistics.median(v["transferred_kb"] for v in visits)) if visits else None),
     }, indent=2) + "\n", encoding="utf-8")
     rows = "\n".join(
         f"| {i} | {r['rss_started_mb']} | {r['rss_mb']} | {r['uss_mb']} |" for i, r in enumerate(runs, 1)
     )
+    if visits:
+        weight_rows = "\n".join(
+            f"| {i} | {v['tti_s']} | {v['transferred_kb']} | {v['decoded_kb']} | {v['requests']} | "
+            f"{v['document_encoding']} | {v['assets_compressed']} |" for i, v in enumerate(visits, 1)
+        )
+        weight = f"""
+A learner's first visit of JupyterLab (Chromium, cold cache; `_common.visit`, as in `voila_tti.py`), as
+jupyter-server sends it, with nothing in front (the hub's proxy passes bodies on as they are):
+
+| Run | Shell visible after (s) | Transferred (KB) | Decoded (KB) | Requests | Document encoding | Compressed JS/CSS |
+|---|---|---|---|---|---|---|
+{weight_rows}
+
+Median transferred: {statistics.median(v['transferred_kb'] for v in visits):.0f} KB per learner's first visit
+(a return visit, with the browser's cache, was not measured).
+"""
+    else:
+        weight = "\nNo JupyterLab visit in this run (`--no-browser`): the page weight was not measured.\n"
     block = f"""{MARK_START}
 ## A learner's own server under JupyterHub (`benchmarks/singleuser_memory.py`)
 
 `{command_line('benchmarks/singleuser_memory.py', argv)}` on {today} (Python {sys.version.split()[0]}, {versions}):
 the real `jupyterhub-singleuser` started {len(runs)} times against a stand-in for the hub's REST API, then a
 learner's requests through it (JupyterLab's page and settings, the kernelspecs, the file list, nbgrader's
-assignment list over an exchange folder); no kernel started. RSS and USS of the server process (psutil).
+assignment list over an exchange folder){' and a first visit of JupyterLab in Chromium' if visits else ''};
+no kernel started. RSS and USS of the server process (psutil), read after the learner's requests.
 
-| Run | RSS when up (MB) | RSS after a learner's requests (MB) | USS (MB) |
+| Run | RSS when up (MB) | RSS after a learner's requests{' and visit' if visits else ''} (MB) | USS (MB) |
 |---|---|---|---|
 {rows}
-
+{weight}
 Median: {rss:.1f} MB RSS ({uss:.1f} MB USS; {started:.1f} MB when up). Written to `deploy/z2jh/singleuser_memory.json`
 as {server_mb} MB (rounded up to 10 MB): `benchmarks/sizing.py` adds each learner's kernels
 (`widgets/advocacy_lab/server/kernel_memory.json`) to it for the pod's memory guarantee and limit

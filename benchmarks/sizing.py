@@ -85,6 +85,7 @@ class Measured:
     server_mb: int
     server_measured: str
     server_versions: str
+    lab_first_visit_kb: int | None
     room_cpus: int
     room_learners: int
     room_measured: str
@@ -145,6 +146,7 @@ def measured() -> Measured:
         server_mb=int(server["server_rss_mb"]),
         server_measured=server["measured"],
         server_versions=server["versions"],
+        lab_first_visit_kb=server.get("lab_first_visit_kb"),
         room_cpus=cpus,
         room_learners=learners,
         room_measured=room_date,
@@ -220,18 +222,21 @@ def render(m: Measured, size: PodSize) -> str:
     for learners, share in cases:
         servers = math.ceil(learners * share)
         nodes, per_node = nodes_for(servers, size)
+        first_visits = f"{learners * m.lab_first_visit_kb / 2**20:.1f} GiB" if m.lab_first_visit_kb else "not measured"
         label = f"{learners:,}" + (" (all at once)" if share == 1.0 and CONCURRENT_SHARE.get(learners) != 1.0 else "")
         rows.append(
             f"| {label} | {servers} ({share:.0%}) | {nodes} + {CORE_NODES} | "
             f"{_gb(servers * size.memory_guarantee_mb)} | {_gb(servers * size.memory_limit_mb)} | "
             f"{servers * size.cpu_guarantee:.1f} | {nodes + CORE_NODES} | "
-            f"{learners * size.home_gib:,} GiB | {exchange_mb(m, learners) / 1024:.2f} GiB |"
+            f"{learners * size.home_gib:,} GiB | {exchange_mb(m, learners) / 1024:.2f} GiB | {first_visits} |"
         )
     table = "\n".join(rows)
     heavy = m.heaviest_notebook or "every lesson"
     assignments = ", ".join(f"{name} ({n} notebook{'s' if n != 1 else ''}, {mb * 1024:.0f} KB)"
                             for name, (n, mb) in m.assignments.items())
     _nodes, per_node = nodes_for(1, size)
+    lab_visit = (f"; a learner's first visit of JupyterLab: {m.lab_first_visit_kb / 1024:.1f} MB over the "
+                 f"network, uncompressed as jupyter-server sends it" if m.lab_first_visit_kb else "")
     return f"""{MARK_START}
 Written by `.venv/bin/python benchmarks/sizing.py` from the figures below; the same run writes
 the pod's limits into `deploy/z2jh/values.yaml` and the exchange's size into
@@ -241,7 +246,7 @@ the pod's limits into `deploy/z2jh/values.yaml` and the exchange's size into
 
 - a learner's own server, `jupyterhub-singleuser` with JupyterLab, nbgrader's and Voila's
   extensions and no kernel: {m.server_mb} MB RSS ({m.server_measured}, {m.server_versions};
-  `benchmarks/singleuser_memory.py`);
+  `benchmarks/singleuser_memory.py`){lab_visit};
 - a kernel: {m.kernel_default_mb} MB RSS, {m.heaviest_kernel_mb} MB for {heavy} ({m.kernel_measured};
   `benchmarks/kernel_memory.py`, `benchmarks/room.py`);
 - a room of {m.room_learners} learners opening a lesson at once on {m.room_cpus} cores, served by
@@ -271,8 +276,8 @@ passes its pod's limit is stopped by Linux's out-of-memory killer (the learner s
 kernel die and restarts it); a node short of memory evicts first the pods using most above their
 guarantee.
 
-| Learners | Servers at the busiest hour | Nodes: learners + core | Memory guaranteed | Memory if every server reached its limit | CPU guaranteed (cores) | Node-hours per busy hour | Home volumes | Exchange |
-|---|---|---|---|---|---|---|---|---|
+| Learners | Servers at the busiest hour | Nodes: learners + core | Memory guaranteed | Memory if every server reached its limit | CPU guaranteed (cores) | Node-hours per busy hour | Home volumes | Exchange | Egress: every learner's first JupyterLab visit |
+|---|---|---|---|---|---|---|---|---|---|
 {table}
 
 Cost drivers, without prices (none could be cited with a source and a date from here):
@@ -284,10 +289,10 @@ Cost drivers, without prices (none could be cited with a source and a date from 
 - **Storage**: a home volume per enrolled learner, kept while their server is stopped (the
   largest line for a course of {max(CONCURRENT_SHARE):,}), and the shared exchange (a ReadWriteMany
   volume such as NFS or a cloud file service, usually billed by provisioned size).
-- **Egress**: each learner's first visit downloads JupyterLab's own assets (not measured here)
-  and a Voila lesson page weighs what "Time to interactive and page weight" in
-  `docs/performance.md` says; the image is pulled once per new node (its size is not measured: it
-  was not built here).
+- **Egress**: each learner's first visit downloads JupyterLab (the last column; return visits,
+  with the browser's cache, were not measured; an ingress that compresses would send less,
+  not measured either), then what the learner's work sends (widgets, charts, files); the
+  image is pulled once per new node (its size is not measured: it was not built here).
 {MARK_END}
 """
 
