@@ -425,8 +425,10 @@ def test_nbgrader_exchange_between_unnamed_uids_as_on_kubernetes() -> None:
     """As in the pods: a trainer and two learners, each under a uid of their own that no
     /etc/passwd names, each through the image's entrypoint, with the image's nbgrader
     configuration, over one exchange folder made as the README asks of the NFS export (1777).
-    Release, fetch, submit and collect work, each submission carries its learner's hub name and
-    uid, and a learner cannot list the others' submissions."""
+    The trainer's course folder is laid out as the Dockerfile's trainer target copies it, and
+    the entrypoint gives it to the trainer. Release, fetch, submit and collect work, each
+    submission carries its learner's hub name and uid, and a learner cannot list the others'
+    submissions."""
     bin_dir = str(Path(sys.executable).parent)
     with tempfile.TemporaryDirectory(prefix="al-z2jh-exchange-") as tmp:
         tmp_path = Path(tmp)
@@ -435,35 +437,44 @@ def test_nbgrader_exchange_between_unnamed_uids_as_on_kubernetes() -> None:
         exchange.mkdir()
         os.chmod(exchange, 0o1777)
         (tmp_path / "share").mkdir()
+        # The trainers' image: /srv/advocacy-lab/course as its stage copies it.
+        trainer_share = tmp_path / "trainer-share"
+        stages = _stages()
+        (trainer,) = [stage for stage in stages if stage.name == "trainer"]
+        for sources, dest in _copies(trainer):
+            if dest.startswith("/srv/advocacy-lab/"):
+                target = trainer_share / Path(dest).relative_to("/srv/advocacy-lab")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                (shutil.copytree if (ROOT / sources[0]).is_dir() else shutil.copy2)(ROOT / sources[0], target)
         people = {"trainer": 100_001, "learner-a": 100_002, "learner-b": 100_003}
         homes = {}
         for name, uid in people.items():
             homes[name] = tmp_path / name
             homes[name].mkdir()
+            os.chown(homes[name], uid, 100)
         course = homes["trainer"] / "course"
-        course.mkdir()
-        shutil.copy2(ROOT / "nbgrader_config.py", course)
-        shutil.copytree(ROOT / "exercises", course / "exercises")
-        shutil.copytree(ROOT / "solutions", course / "solutions")
-        for name, uid in people.items():
-            for path in [homes[name], *homes[name].rglob("*")]:
-                os.chown(path, uid, 100)
 
-        def run(name: str, *command: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        def run(name: str, *command: str) -> subprocess.CompletedProcess:
+            share = trainer_share if name == "trainer" else tmp_path / "share"
             env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(homes[name]), "JUPYTERHUB_USER": name,
-                   "ADVOCACY_LAB_SHARE": str(tmp_path / "share"), "JUPYTER_CONFIG_PATH": str(Z2JH)}
+                   "ADVOCACY_LAB_SHARE": str(share), "JUPYTER_CONFIG_PATH": str(Z2JH)}
             return subprocess.run(
                 ["setpriv", f"--reuid={people[name]}", "--regid=100", "--clear-groups",
                  "sh", str(ENTRYPOINT), *command],
-                cwd=cwd or homes[name], env=env, capture_output=True, text=True, timeout=300,
+                cwd=homes[name], env=env, capture_output=True, text=True, timeout=300,
             )
 
-        def nbgrader(name: str, *args: str, cwd: Path | None = None) -> None:
+        def nbgrader(name: str, *args: str) -> None:
             # The image's configuration names the course; only the exchange root is a temporary one.
-            done = run(name, "nbgrader", *args, "campaign-message", f"--Exchange.root={exchange}", cwd=cwd)
+            done = run(name, "nbgrader", *args, "campaign-message", f"--Exchange.root={exchange}")
             assert done.returncode == 0, f"{name}: nbgrader {' '.join(args)}\n{done.stderr[-3000:]}"
 
-        nbgrader("trainer", "release_assignment", cwd=course)
+        nbgrader("trainer", "release_assignment")
+        # The entrypoint gave the trainer the course and named it nbgrader's course root.
+        assert (course / "solutions" / "campaign-message").is_dir() and course.stat().st_uid == people["trainer"]
+        own_config = homes["trainer"] / ".jupyter" / "nbgrader_config.py"
+        assert PyFileConfigLoader(own_config.name, path=str(own_config.parent)).load_config() \
+            .CourseDirectory.root == str(course)
         for learner in ("learner-a", "learner-b"):
             nbgrader(learner, "fetch_assignment")
             nbgrader(learner, "submit")
@@ -473,5 +484,5 @@ def test_nbgrader_exchange_between_unnamed_uids_as_on_kubernetes() -> None:
         probe = "import os, sys; os.listdir(sys.argv[1])"
         listing = run("learner-b", sys.executable, "-c", probe, str(inbound))
         assert listing.returncode != 0 and "PermissionError" in listing.stderr
-        nbgrader("trainer", "collect", cwd=course)
+        nbgrader("trainer", "collect")
         assert sorted(p.name for p in (course / "submitted").iterdir()) == ["learner-a", "learner-b"]

@@ -24,8 +24,16 @@ fi
 
 # First start: the lessons (learners) or the whole course folder (trainers' image). Never over
 # what is already there: a learner's own copies are theirs.
-if [ -d "$share/course" ] && [ ! -e "$HOME/course" ]; then
-    cp -R "$share/course" "$HOME/course"
+if [ -d "$share/course" ]; then
+    # A trainer works in the course folder, nbgrader's course root for the formgrader and for
+    # nbgrader commands run anywhere (as deploy/jupyterhub does on one machine).
+    [ -e "$HOME/course" ] || cp -R "$share/course" "$HOME/course"
+    if [ ! -e "$HOME/.jupyter/nbgrader_config.py" ]; then
+        mkdir -p "$HOME/.jupyter"
+        printf 'c = get_config()  # noqa: F821\nc.CourseDirectory.root = "%s/course"\n' "$HOME" \
+            >"$HOME/.jupyter/nbgrader_config.py"
+    fi
+    cd "$HOME/course"
 elif [ -d "$share/notebooks" ] && [ ! -e "$HOME/lessons" ]; then
     cp -R "$share/notebooks" "$HOME/lessons"
 fi
