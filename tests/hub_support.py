@@ -287,3 +287,62 @@ from pathlib import Path
 from assignment_support import answer_through_widgets
 answer_through_widgets(Path(sys.argv[1]))
 """
+
+
+def logged_in(hub: Hub, user: str, password: str):
+    """A urllib opener logged in to the hub as ``user`` through its login form (cookies kept)."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{hub.url}/hub/login", timeout=30) as response:
+        form = response.read().decode()
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"_xsrf": xsrf, "username": user, "password": password}).encode()
+    with opener.open(f"{hub.url}/hub/login", data=data, timeout=180) as response:
+        response.read()
+    opener.jar = jar
+    # The user's server starts; its JupyterLab page, once served, sets the server's own cookies
+    # (JupyterHub's OAuth round trip), as in a browser.
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with opener.open(f"{hub.url}/user/{user}/lab", timeout=60) as response:
+                response.read()
+                if f"/user/{user}/lab" in response.geturl():
+                    return opener
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{user}'s JupyterLab was not served:\n" + hub.log())
+        time.sleep(1)
+
+
+def _xsrf_header(opener, path: str) -> dict[str, str]:
+    """A server's API takes a cookie-authenticated request with its _xsrf cookie echoed in a header,
+    as JupyterLab sends it."""
+    for cookie in opener.jar:
+        if cookie.name == "_xsrf" and path.startswith(cookie.path):
+            return {"X-XSRFToken": cookie.value}
+    return {}
+
+
+def open_as(hub: Hub, opener, path: str, timeout: float = 60):
+    request = urllib.request.Request(f"{hub.url}{path}", headers=_xsrf_header(opener, path))
+    return opener.open(request, timeout=timeout)
+
+
+def get_json(hub: Hub, opener, path: str, wait: float = 180):
+    """GET ``path`` on the hub as the opener's user, waiting for the user's server to be up."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with open_as(hub, opener, path) as response:
+                return json.loads(response.read().decode())
+        except (OSError, ValueError):  # not up yet: an error, or the hub's "starting" page
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no JSON from {path}:\n" + hub.log())
+        time.sleep(1)

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from advocacy_lab.core.catalogue import text
-from hub_support import ANSWER, COURSE_ID, ROOT, VENV, new_hub, probe, why_no_hub, write_roster
+from hub_support import (
+    ANSWER, COURSE_ID, ROOT, VENV, get_json, logged_in, new_hub, open_as, probe, why_no_hub, write_roster,
+)
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 
@@ -171,6 +173,27 @@ def test_a_participant_cannot_see_the_others_work(hub):
     # The trainer, who collects, can list inbound/; feedback pages are there, one per participant.
     assert probe(hub, hub.trainer, [("list", inbound)]) == {str(inbound): "ok"}
     assert len(released) == 3
+
+
+def test_the_trainer_has_the_formgrader_over_the_course_and_a_participant_has_not(hub):
+    """Through the hub, as each logs in: the trainer's server runs nbgrader's formgrader on the
+    course folder (the released assignment is there); a participant's has no formgrader."""
+    trainer = logged_in(hub, hub.trainer, hub.passwords[hub.trainer])
+    status = get_json(hub, trainer, f"/user/{hub.trainer}/api/status")
+    assert "started" in status
+    assignments = get_json(hub, trainer, f"/user/{hub.trainer}/formgrader/api/assignments")
+    assert ASSIGNMENT in [a["name"] for a in assignments]
+    user = hub.participants[1]
+    participant = logged_in(hub, user, hub.passwords[user])
+    get_json(hub, participant, f"/user/{user}/api/status")
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        open_as(hub, participant, f"/user/{user}/formgrader/api/assignments")
+    assert refused.value.code == 404
+    # The Assignments panel's own API answers the participant, with the course's assignment.
+    listed = get_json(hub, participant, f"/user/{user}/assignments?course_id={COURSE_ID}")
+    assert ASSIGNMENT in json.dumps(listed)
 
 
 def test_a_participant_logs_in_and_sees_the_assignment(hub):
