@@ -143,9 +143,17 @@ class Hub:
                     self._modes[folder] = stat.S_IMODE(mode)
                     os.chmod(folder, stat.S_IMODE(mode) | stat.S_IXOTH)
 
-    def install(self, roster: Path) -> subprocess.CompletedProcess:
+    def install(self, roster: Path | None, venv: Path | None = VENV) -> subprocess.CompletedProcess:
+        """install.sh into this hub's places; with ``venv=None`` it makes the course's environment
+        in ``base/opt/venv`` from this checkout, with the Python of the checkout's .venv."""
+        if venv is None:
+            environment = ["--prefix", str(self.base / "opt"), "--source", str(ROOT),
+                           "--python", os.path.realpath(VENV / "bin" / "python")]
+        else:
+            environment = ["--venv", str(venv)]
         proc = subprocess.run(
-            ["bash", str(INSTALL), "--trainer", self.trainer, "--roster", str(roster), "--venv", str(VENV),
+            ["bash", str(INSTALL), "--trainer", self.trainer, *(["--roster", str(roster)] if roster else []),
+             *environment,
              "--etc", str(self.etc), "--jupyter-etc", str(self.jupyter_etc), "--exchange", str(self.exchange),
              "--state", str(self.state), "--home-base", str(self.home_base),
              "--npm-prefix", str(proxy_command().parent.parent),

@@ -21,7 +21,8 @@ import pytest
 
 from advocacy_lab.core.catalogue import text
 from hub_support import (
-    ANSWER, COURSE_ID, ROOT, VENV, get_json, logged_in, new_hub, open_as, probe, why_no_hub, write_roster,
+    ANSWER, COURSE_ID, ROOT, VENV, free_port, get_json, logged_in, new_hub, open_as, probe, why_no_hub,
+    write_roster,
 )
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
@@ -42,8 +43,6 @@ def hub(request):
     request.addfinalizer(rig.cleanup)  # first: whatever fails below, accounts and files go
     rig.let_accounts_run_the_environment()
     roster = write_roster(rig)
-    from hub_support import free_port
-
     rig.port = free_port()
     first = rig.install(roster)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -62,11 +61,10 @@ def test_install_makes_private_accounts_a_sheet_and_the_exchange(hub):
     assert set(sheet) == {hub.trainer, *hub.participants}
     assert {p: sheet[p]["name"] for p in hub.participants} == hub.names
     info = (hub.etc / "passwords.csv").stat()
-    import grp
     import pwd
 
-    assert stat.S_IMODE(info.st_mode) == 0o640 and info.st_uid == 0
-    assert grp.getgrgid(info.st_gid).gr_name == hub.trainer
+    assert stat.S_IMODE(info.st_mode) == 0o600 and info.st_uid == pwd.getpwnam(hub.trainer).pw_uid
+    assert info.st_gid == 0
     for user in (hub.trainer, *hub.participants):
         home = hub.home(user).stat()
         assert stat.S_IMODE(home.st_mode) == 0o700 and home.st_uid == pwd.getpwnam(user).pw_uid
@@ -238,3 +236,35 @@ def test_a_participant_logs_in_and_sees_the_assignment(hub):
     assert ASSIGNMENT in shown
     assert "Assignment List" in menu_items
     assert not any("Formgrader" in item or "Create Assignment" in item for item in menu_items), menu_items
+
+
+def test_install_makes_the_course_environment_every_account_can_run():
+    """install.sh without --venv: the course's environment made with pip from this checkout (which
+    stays as it was), runnable by the trainer's account. Its own accounts and places, removed after."""
+    reason = why_no_hub()
+    if reason:
+        pytest.skip(reason)
+    import subprocess
+
+    rig = new_hub()
+    rig.participants = []
+    try:
+        rig.let_accounts_run_the_environment()
+        rig.port = free_port()
+        before = subprocess.run(["git", "status", "--porcelain", "--ignored", "--", "build", "widgets"],
+                                cwd=ROOT, capture_output=True, text=True).stdout
+        proc = rig.install(None, venv=None)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        venv = rig.base / "opt" / "venv"
+        assert json.loads((rig.etc / "hub.json").read_text())["venv"] == str(venv)
+        for command in ("jupyterhub", "jupyterhub-singleuser", "advocacy-lab", "nbgrader"):
+            assert (venv / "bin" / command).is_file(), command
+        run = rig.run_as(rig.trainer, str(venv / "bin" / "python"), "-c",
+                         "import advocacy_lab, nbgrader, jupyterhub; print(advocacy_lab.__file__)")
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.stdout.strip().startswith(str(venv))  # the installed package, not the checkout's
+        after = subprocess.run(["git", "status", "--porcelain", "--ignored", "--", "build", "widgets"],
+                               cwd=ROOT, capture_output=True, text=True).stdout
+        assert after == before
+    finally:
+        rig.cleanup()

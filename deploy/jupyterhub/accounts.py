@@ -8,8 +8,9 @@
 - one Unix account per participant of the course's ``roster.json``: nbgrader's exchange keeps
   participants apart only when each is a separate Unix user; every home folder is private
   (0700: drafts, submissions and feedback live there);
-- a password for each account it creates, in a sheet to hand out (``ETC/passwords.csv``, owned by
-  root and readable by the trainer's group only). An account that already exists keeps its
+- a password for each account it creates, in a sheet to hand out (``ETC/passwords.csv``, the
+  trainer's file, mode 0600: only the trainer and root read it; not the trainer's group, which on
+  some machines is shared). An account that already exists keeps its
   password, and its line in the sheet: running install.sh again changes nothing;
 - ``ETC/hub.json``: what ``jupyterhub_config.py`` reads (who may log in, who is the trainer, where
   everything is).
@@ -124,8 +125,8 @@ def write_sheet(path: Path, header: list[str], rows: list[dict], trainer: str) -
     # With a byte order mark, Excel reads the names' diacritics right.
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
         handle.write(out.getvalue())
-    os.chown(temporary, 0, pwd.getpwnam(trainer).pw_gid)
-    os.chmod(temporary, 0o640)
+    os.chown(temporary, pwd.getpwnam(trainer).pw_uid, 0)
+    os.chmod(temporary, 0o600)
     os.replace(temporary, path)
 
 

@@ -39,6 +39,7 @@ Usage: install.sh [options]   (run as root)
   --source DIR          the Advocacy Lab checkout to install [this script's checkout]
   --prefix DIR          where the course's Python environment goes (DIR/venv) [/opt/advocacy-lab]
   --venv DIR            use this existing environment (with advocacy-lab[hub]) instead of making one
+  --python PATH         the Python that makes the environment [python3]
   --etc DIR             hub configuration, settings, password sheet [/etc/advocacy-lab]
   --jupyter-etc DIR     global nbgrader_config.py [/etc/jupyter]
   --exchange DIR        nbgrader's exchange [/srv/nbgrader/exchange]
@@ -59,6 +60,7 @@ while [ $# -gt 0 ]; do
     --source) SOURCE="$2"; shift 2 ;;
     --prefix) PREFIX="$2"; shift 2 ;;
     --venv) VENV="$2"; shift 2 ;;
+    --python) PYTHON="$2"; shift 2 ;;
     --etc) ETC="$2"; shift 2 ;;
     --jupyter-etc) JUPYTER_ETC="$2"; shift 2 ;;
     --exchange) EXCHANGE="$2"; shift 2 ;;
@@ -93,7 +95,12 @@ if [ -z "$VENV" ]; then
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV" || {
     echo "install.sh: '$PYTHON -m venv' failed. On Debian or Ubuntu: apt-get install python3-venv" >&2; exit 1; }
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet "$SOURCE[hub]"
+  # Built from a copy: pip builds in the source folder (build/, *.egg-info), which stays as it was.
+  BUILD="$(mktemp -d)"
+  trap 'rm -rf "$BUILD"' EXIT
+  cp -r "$SOURCE/pyproject.toml" "$SOURCE/README.md" "$SOURCE/widgets" "$BUILD/"
+  rm -rf "$BUILD"/widgets/*.egg-info
+  "$VENV/bin/python" -m pip install --quiet "$BUILD[hub]"
   chmod -R a+rX "$PREFIX"
 else
   step "Using the Python environment $VENV"
@@ -101,6 +108,11 @@ fi
 for cmd in jupyterhub jupyterhub-singleuser advocacy-lab nbgrader; do
   [ -x "$VENV/bin/$cmd" ] || { echo "install.sh: $VENV/bin/$cmd is missing: install advocacy-lab[hub] there." >&2; exit 1; }
 done
+# Every account runs it: a Python under a private folder (pyenv in /root, say) would not start.
+if id nobody >/dev/null 2>&1 && ! runuser -u nobody -- "$VENV/bin/python" -c "import advocacy_lab, nbgrader, jupyterhub" 2>/dev/null; then
+  echo "install.sh: other accounts cannot run $VENV/bin/python (is its Python, $(readlink -f "$VENV/bin/python"), in a private folder?). Use --python /usr/bin/python3." >&2
+  exit 1
+fi
 
 # 2. The proxy in front of the hub (npm's configurable-http-proxy; JupyterHub's default proxy).
 PROXY="$NPM_PREFIX/bin/configurable-http-proxy"
