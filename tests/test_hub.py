@@ -5,9 +5,14 @@ install.sh makes a trainer and three participants from a roster (into temporary 
 the trainer releases through nbgrader's exchange; participants fetch, answer through the widgets and
 submit; the trainer collects, grades (``advocacy-lab grade``), writes feedback and releases it;
 participants fetch their feedback, with their score. Participants cannot list the exchange's inbound/
-or feedback/, nor read anything in another participant's home. A participant logs in through the
-hub's page in Chromium and sees the assignment in nbgrader's Assignments panel, without the trainer's
-tools. Everything made is removed afterwards, even after a failure (hub_support.Hub.cleanup).
+or feedback/, nor read anything in another participant's home. Through the hub, the trainer's server
+has nbgrader's formgrader over the course folder and a participant's has not; a participant logs in
+through the hub's page in Chromium and sees the assignment in nbgrader's Assignments panel, without
+the trainer's tools. A last test runs install.sh without --venv: it makes the course's environment
+with pip. Everything made is removed afterwards, even after a failure (hub_support.Hub.cleanup).
+
+Wall time: about 4 minutes (``.venv/bin/python -m pytest tests/test_hub.py -m hub``, 2 cores), of
+which the pip install of the last test is 2.
 
 Root only (CI runs as root); skipped with the reason elsewhere.
 """
