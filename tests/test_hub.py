@@ -273,3 +273,33 @@ def test_install_makes_the_course_environment_every_account_can_run():
         assert after == before
     finally:
         rig.cleanup()
+
+
+def test_install_stops_when_other_accounts_cannot_run_the_environment(tmp_path: Path):
+    """An environment in a folder only root can enter (pyenv's Python under /root is the common case):
+    install.sh says why and stops before it makes any account or folder."""
+    import subprocess
+
+    reason = why_no_hub()
+    if reason:
+        pytest.skip(reason)
+    private = tmp_path / "private"  # pytest's tmp_path is root's alone (0700) as well
+    (private / "venv" / "bin").mkdir(parents=True)
+    private.chmod(0o700)
+    for command in ("python", "jupyterhub", "jupyterhub-singleuser", "advocacy-lab", "nbgrader"):
+        (private / "venv" / "bin" / command).symlink_to(VENV / "bin" / command)
+    places = tmp_path / "places"
+    proc = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "jupyterhub" / "install.sh"), "--trainer", "al-never-made",
+         "--venv", str(private / "venv"), "--etc", str(places / "etc"), "--jupyter-etc", str(places / "jupyter"),
+         "--exchange", str(places / "exchange"), "--state", str(places / "state"), "--home-base", str(places / "home")],
+        cwd="/", capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 1
+    assert f"other accounts cannot run {private / 'venv' / 'bin' / 'python'}" in proc.stderr
+    assert "--python /usr/bin/python3" in proc.stderr
+    assert not places.exists()
+    import pwd
+
+    with pytest.raises(KeyError):
+        pwd.getpwnam("al-never-made")

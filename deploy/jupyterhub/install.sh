@@ -109,7 +109,7 @@ for cmd in jupyterhub jupyterhub-singleuser advocacy-lab nbgrader; do
   [ -x "$VENV/bin/$cmd" ] || { echo "install.sh: $VENV/bin/$cmd is missing: install advocacy-lab[hub] there." >&2; exit 1; }
 done
 # Every account runs it: a Python under a private folder (pyenv in /root, say) would not start.
-if id nobody >/dev/null 2>&1 && ! runuser -u nobody -- "$VENV/bin/python" -c "import advocacy_lab, nbgrader, jupyterhub" 2>/dev/null; then
+if id nobody >/dev/null 2>&1 && ! (cd / && HOME=/ runuser -u nobody -- "$VENV/bin/python" -c "import advocacy_lab, nbgrader, jupyterhub" 2>/dev/null); then
   echo "install.sh: other accounts cannot run $VENV/bin/python (is its Python, $(readlink -f "$VENV/bin/python"), in a private folder?). Use --python /usr/bin/python3." >&2
   exit 1
 fi
