@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Advocacy Lab on one machine under JupyterHub: run as root on Debian or Ubuntu.
 #
-#   sudo deploy/jupyterhub/install.sh --trainer lan --roster participants.csv
+#   sudo deploy/jupyterhub/install.sh --trainer trainer --roster participants.csv
 #
 # Running it again gives the same result: what exists is kept (accounts, their passwords, the
 # course folder and its gradebook), what is missing is made. See deploy/jupyterhub/README.md.
