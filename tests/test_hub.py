@@ -11,8 +11,8 @@ through the hub's page in Chromium and sees the assignment in nbgrader's Assignm
 the trainer's tools. A last test runs install.sh without --venv: it makes the course's environment
 with pip. Everything made is removed afterwards, even after a failure (hub_support.Hub.cleanup).
 
-Wall time: about 4 minutes (``.venv/bin/python -m pytest tests/test_hub.py -m hub``, 2 cores), of
-which the pip install of the last test is 2.
+Wall time: 147 s on a quiet 2-core machine, 248 s on a busy one (``.venv/bin/python -m pytest
+tests/test_hub.py -m hub``); the pip install of the environment test is 50 to 120 s of it.
 
 Root only (CI runs as root); skipped with the reason elsewhere.
 """
