@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8866
 
-.PHONY: setup start lab hub-proxy test test-fast smoke browser nginx exercises docs bench clean
+.PHONY: setup start lab hub-proxy nss-wrapper test test-fast smoke browser nginx exercises docs bench clean
 
 # Say plainly what is missing instead of failing later with a traceback.
 $(STAMP): pyproject.toml
@@ -42,8 +42,12 @@ nginx:
 hub-proxy:
 	scripts/ensure-hub-proxy
 
+## Debian's libnss-wrapper for the Kubernetes image's entrypoint tests (apt-get when root; they skip otherwise)
+nss-wrapper:
+	scripts/ensure-nss-wrapper
+
 ## Every test, browser tests included
-test: setup browser nginx hub-proxy
+test: setup browser nginx hub-proxy nss-wrapper
 	$(BIN)/python -m pytest
 
 ## Everything except the browser

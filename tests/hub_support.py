@@ -8,6 +8,7 @@ checkout) that others cannot traverse is given o+x (traverse, never read) for th
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -30,6 +31,36 @@ ROOT = Path(__file__).resolve().parents[1]
 INSTALL = ROOT / "deploy" / "jupyterhub" / "install.sh"
 VENV = Path(sys.executable).parent.parent
 COURSE_ID = "advocacy-lab"
+#: What another account must reach to run this checkout's Python on its tests.
+ENVIRONMENT_AND_CHECKOUT = (Path(os.path.realpath(VENV / "bin" / "python")), VENV / "bin" / "python", ROOT / "tests")
+
+
+def let_others_traverse_to(modes: dict[Path, int], *targets: Path) -> None:
+    """o+x (traverse, never read) on each folder above ``targets`` that lacks it (pyenv's Python
+    lives under a 0700 /root); each folder's first mode is kept in ``modes`` for put_modes_back."""
+    for target in targets:
+        for folder in reversed(Path(target).parents):
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH and folder not in modes:
+                modes[folder] = stat.S_IMODE(mode)
+                os.chmod(folder, stat.S_IMODE(mode) | stat.S_IXOTH)
+
+
+def put_modes_back(modes: dict[Path, int]) -> None:
+    for folder, mode in modes.items():
+        os.chmod(folder, mode)
+    modes.clear()
+
+
+@contextlib.contextmanager
+def others_may_run_this_environment():
+    """While the block runs, other accounts can run this checkout's Python on its files."""
+    modes: dict[Path, int] = {}
+    try:
+        let_others_traverse_to(modes, *ENVIRONMENT_AND_CHECKOUT)
+        yield
+    finally:
+        put_modes_back(modes)
 
 
 def why_no_hub() -> str | None:
@@ -135,13 +166,7 @@ class Hub:
     # -- set-up --------------------------------------------------------------------------------
     def let_accounts_run_the_environment(self) -> None:
         """o+x (traverse only) on each folder above the environment's Python and the checkout that lacks it."""
-        targets = [Path(os.path.realpath(VENV / "bin" / "python")), VENV / "bin" / "python", ROOT / "tests"]
-        for target in targets:
-            for folder in reversed(target.parents):
-                mode = folder.stat().st_mode
-                if not mode & stat.S_IXOTH and folder not in self._modes:
-                    self._modes[folder] = stat.S_IMODE(mode)
-                    os.chmod(folder, stat.S_IMODE(mode) | stat.S_IXOTH)
+        let_others_traverse_to(self._modes, *ENVIRONMENT_AND_CHECKOUT)
 
     def install(self, roster: Path | None, venv: Path | None = VENV) -> subprocess.CompletedProcess:
         """install.sh into this hub's places; with ``venv=None`` it makes the course's environment
@@ -221,8 +246,7 @@ class Hub:
             subprocess.run(["userdel", "--remove", user], capture_output=True)
             subprocess.run(["groupdel", user], capture_output=True)
         shutil.rmtree(self.base, ignore_errors=True)
-        for folder, mode in self._modes.items():
-            os.chmod(folder, mode)
+        put_modes_back(self._modes)
 
 
 def _pids_of(uids: set[int]) -> list[int]:

@@ -27,6 +27,8 @@ import pytest
 import yaml
 from traitlets.config.loader import PyFileConfigLoader
 
+from hub_support import others_may_run_this_environment
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -376,10 +378,13 @@ AS_OTHER_UID = pytest.mark.skipif(
 )
 
 
-def _require_python_reachable_by_others() -> None:
-    # Checked when the test runs, not when it is collected: what another uid may reach can change.
-    if not _python_reachable_by_others():
-        pytest.skip("another uid cannot run this Python or read this checkout (a 0700 /root hides them)")
+@pytest.fixture
+def others_run_this_python():
+    """Other uids can run this Python on this checkout for the test (a 0700 /root is opened for
+    traversal only, and put back), as the hub test does."""
+    with others_may_run_this_environment():
+        assert _python_reachable_by_others(), "another uid still cannot run this Python or read this checkout"
+        yield
 
 
 def _nss_wrapper() -> str | None:
@@ -392,8 +397,7 @@ def _nss_wrapper() -> str | None:
 @AS_OTHER_UID
 @pytest.mark.skipif(_nss_wrapper() is None,
                     reason="needs Debian's libnss-wrapper (the image installs it): apt-get install libnss-wrapper")
-def test_entrypoint_gives_an_unnamed_uid_the_hub_user_name_for_nbgrader() -> None:
-    _require_python_reachable_by_others()
+def test_entrypoint_gives_an_unnamed_uid_the_hub_user_name_for_nbgrader(others_run_this_python) -> None:
     uid = 100_000 + 4242
     with tempfile.TemporaryDirectory(prefix="al-z2jh-") as tmp:
         home, share = Path(tmp, "home"), Path(tmp, "share")
@@ -427,7 +431,7 @@ def test_entrypoint_gives_an_unnamed_uid_the_hub_user_name_for_nbgrader() -> Non
 @AS_OTHER_UID
 @pytest.mark.skipif(_nss_wrapper() is None,
                     reason="needs Debian's libnss-wrapper (the image installs it): apt-get install libnss-wrapper")
-def test_nbgrader_exchange_between_unnamed_uids_as_on_kubernetes() -> None:
+def test_nbgrader_exchange_between_unnamed_uids_as_on_kubernetes(others_run_this_python) -> None:
     """As in the pods: a trainer and two learners, each under a uid of their own that no
     /etc/passwd names, each through the image's entrypoint, with the image's nbgrader
     configuration, over one exchange folder made as the README asks of the NFS export (1777).
@@ -435,7 +439,6 @@ def test_nbgrader_exchange_between_unnamed_uids_as_on_kubernetes() -> None:
     the entrypoint gives it to the trainer. Release, fetch, submit and collect work, each
     submission carries its learner's hub name and uid, and a learner cannot list the others'
     submissions."""
-    _require_python_reachable_by_others()
     bin_dir = str(Path(sys.executable).parent)
     with tempfile.TemporaryDirectory(prefix="al-z2jh-exchange-") as tmp:
         tmp_path = Path(tmp)
