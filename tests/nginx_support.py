@@ -32,7 +32,17 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from server_support import HOST, KERNEL_REPLY_TIMEOUT, PAGE_TIMEOUT, ROOT, WS_PROTOCOL, Page, free_port, wait_for
+from server_support import (
+    HOST,
+    KERNEL_REPLY_TIMEOUT,
+    PAGE_TIMEOUT,
+    ROOT,
+    WS_PROTOCOL,
+    Page,
+    free_port,
+    terminate,
+    wait_for,
+)
 
 SITE = ROOT / "deploy" / "self-paced" / "nginx-advocacy-lab.conf"
 #: What the recipe names, which the test replaces.
@@ -249,13 +259,7 @@ def start_nginx(prefix: Path, upstream_port: int, domain: str, nginx: str | None
 def stop_nginx(front: Nginx) -> None:
     """SIGTERM (nginx's fast shutdown) to the master; SIGKILL its process group if it hangs."""
     proc = front.proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+    terminate(proc, 15)
     # A worker left behind by a killed master would keep the ports: the group goes too.
     try:
         os.killpg(proc.pid, signal.SIGKILL)

@@ -193,16 +193,20 @@ def start_server(log_dir: Path, root: Path = ROOT, *, args: list[str] | tuple[st
     return server
 
 
-def stop_server(server: Server) -> None:
-    """SIGTERM lets Voila shut its kernels down; SIGKILL the group only if it hangs. Twice is harmless."""
-    proc = server.proc
+def terminate(proc: subprocess.Popen, grace: float) -> None:
+    """SIGTERM, then SIGKILL to the process group if it is still running after ``grace`` seconds."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+def stop_server(server: Server) -> None:
+    """SIGTERM lets Voila shut its kernels down; SIGKILL the group only if it hangs. Twice is harmless."""
+    terminate(server.proc, 30)
 
 
 def request(server: Server, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
