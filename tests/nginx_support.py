@@ -39,6 +39,7 @@ from server_support import (
     ROOT,
     WS_PROTOCOL,
     Page,
+    answer_of,
     free_port,
     terminate,
     wait_for,
@@ -186,22 +187,12 @@ class Nginx:
         """
         name = name or self.domain
         conn = _Named(name, HOST, self.https_port, self.context(verify=name == self.domain), source, timeout)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            resp = conn.getresponse()
-            return resp.status, resp.headers, resp.read()
-        finally:
-            conn.close()
+        return answer_of(conn, method, path, headers, body)
 
     def plain_request(self, method: str, path: str, headers: dict | None = None, timeout: float = 30):
         """One plain HTTP request to the port-80 server: (status, headers, body)."""
         conn = http.client.HTTPConnection(HOST, self.http_port, timeout=timeout)
-        try:
-            conn.request(method, path, headers={"Host": self.domain, **(headers or {})})
-            resp = conn.getresponse()
-            return resp.status, resp.headers, resp.read()
-        finally:
-            conn.close()
+        return answer_of(conn, method, path, {"Host": self.domain, **(headers or {})})
 
     def log(self, name: str = "error.log") -> str:
         try:

@@ -214,6 +214,12 @@ def request(server: Server, method: str, path: str, headers: dict | None = None,
     """One HTTP request, the path sent as given; ``source`` picks the client's loopback address."""
     conn = http.client.HTTPConnection(HOST, server.port, timeout=timeout,
                                       source_address=(source, 0) if source else None)
+    return answer_of(conn, method, path, headers, body)
+
+
+def answer_of(conn: http.client.HTTPConnection, method: str, path: str, headers: dict | None = None,
+              body: bytes | None = None):
+    """One request on ``conn``, then closes it: (status, headers, body)."""
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
