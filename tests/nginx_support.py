@@ -29,6 +29,7 @@ import signal
 import socket
 import ssl
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,10 +80,10 @@ def _substitute(pattern: str, replacement, text: str, what: str, count: int | No
 
 
 def site_for_test(text: str, *, domain: str, http_port: int, https_port: int, upstream_port: int,
-                  cert: Path, key: Path, ipv6: bool = True) -> str:
+                  cert: Path, key: Path, ipv6: bool = True, address: str = HOST) -> str:
     """The recipe's site with only the domain, listen ports, upstream port and certificate paths replaced.
 
-    ``listen 80`` / ``listen 443 ...`` become ``127.0.0.1:PORT`` (and ``[::]`` becomes
+    ``listen 80`` / ``listen 443 ...`` become ``ADDRESS:PORT`` (and ``[::]`` becomes
     ``[::1]``, or goes when there is no IPv6 loopback); the rest stays word for word.
     """
     text = _substitute(r"^(\s*ssl_certificate)\s+\S+;", rf"\g<1> {cert};", text, "ssl_certificate", 1)
@@ -95,7 +96,7 @@ def site_for_test(text: str, *, domain: str, http_port: int, https_port: int, up
         new_port = {"80": http_port, "443": https_port}[port]
         if v6 and not ipv6:
             return f"{indent}# (no IPv6 loopback here) listen [::1]:{new_port}{rest};"
-        return f"{indent}listen {'[::1]' if v6 else HOST}:{new_port}{rest};"
+        return f"{indent}listen {'[::1]' if v6 else address}:{new_port}{rest};"
 
     text = _substitute(r"^(\s*)listen\s+(\[::\]:)?(80|443)\b([^;]*);", listen, text, "listen 80/443")
     return _substitute(re.escape(RECIPE_DOMAIN), domain, text, f"mention of {RECIPE_DOMAIN}")
@@ -168,6 +169,8 @@ class Nginx:
     http_port: int
     https_port: int
     cert: Path
+    #: The loopback address nginx listens on (the test domain resolves to it).
+    address: str = HOST
 
     def context(self, verify: bool = True) -> ssl.SSLContext:
         """Trusts the test's certificate; ``verify=False`` for a name it was not made for."""
@@ -186,12 +189,12 @@ class Nginx:
         ``headers`` give another; ``source`` picks the client's loopback address.
         """
         name = name or self.domain
-        conn = _Named(name, HOST, self.https_port, self.context(verify=name == self.domain), source, timeout)
+        conn = _Named(name, self.address, self.https_port, self.context(verify=name == self.domain), source, timeout)
         return answer_of(conn, method, path, headers, body)
 
     def plain_request(self, method: str, path: str, headers: dict | None = None, timeout: float = 30):
         """One plain HTTP request to the port-80 server: (status, headers, body)."""
-        conn = http.client.HTTPConnection(HOST, self.http_port, timeout=timeout)
+        conn = http.client.HTTPConnection(self.address, self.http_port, timeout=timeout)
         return answer_of(conn, method, path, {"Host": self.domain, **(headers or {})})
 
     def log(self, name: str = "error.log") -> str:
@@ -201,28 +204,35 @@ class Nginx:
             return ""
 
 
-def _accepts(port: int) -> bool:
+def _accepts(port: int, address: str = HOST) -> bool:
     try:
-        with socket.create_connection((HOST, port), timeout=2):
+        with socket.create_connection((address, port), timeout=2):
             return True
     except OSError:
         return False
 
 
-def start_nginx(prefix: Path, upstream_port: int, domain: str, nginx: str | None = None) -> Nginx:
-    """nginx with the recipe's site for ``domain`` in front of ``upstream_port``; returns once it listens."""
+def start_nginx(prefix: Path, upstream_port: int, domain: str, nginx: str | None = None, *,
+                address: str = HOST, https_port: int | None = None) -> Nginx:
+    """nginx with the recipe's site for ``domain`` in front of ``upstream_port``; returns once it listens.
+
+    ``address``/``https_port``: where it takes HTTPS (default: 127.0.0.1 and a free port). A browser
+    needs 443 (the recipe's ``Host $host`` carries no port, and a websocket's Origin must match it);
+    on another loopback address than 127.0.0.1, IPv6 is left out (``[::1]:443`` may be taken).
+    """
     nginx = nginx or nginx_binary()
     assert nginx, "no nginx (scripts/ensure-nginx installs Debian's)"
     prefix = Path(prefix)
     for folder in ("logs", "temp"):
         (prefix / folder).mkdir(parents=True, exist_ok=True)
     cert, key = make_certificate(prefix, domain)
-    http_port, https_port = free_port(), free_port()
-    while https_port == http_port:
+    http_port = free_port()
+    while https_port is None or https_port == http_port:
         https_port = free_port()
     (prefix / "site.conf").write_text(site_for_test(
         SITE.read_text(encoding="utf-8"), domain=domain, http_port=http_port, https_port=https_port,
-        upstream_port=upstream_port, cert=cert, key=key, ipv6=ipv6_loopback()))
+        upstream_port=upstream_port, cert=cert, key=key, ipv6=address == HOST and ipv6_loopback(),
+        address=address))
     conf = prefix / "nginx.conf"
     conf.write_text(main_config(prefix))
     command = [nginx, "-p", str(prefix), "-c", str(conf)]
@@ -232,12 +242,12 @@ def start_nginx(prefix: Path, upstream_port: int, domain: str, nginx: str | None
     with (prefix / "logs" / "nginx.out").open("wb") as out:
         proc = subprocess.Popen([*command, "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-    front = Nginx(proc, prefix, domain, http_port, https_port, cert)
+    front = Nginx(proc, prefix, domain, http_port, https_port, cert, address)
 
     def listening():
         if proc.poll() is not None:
             raise RuntimeError(f"nginx exited with {proc.returncode}:\n{front.log()[-3000:]}")
-        return _accepts(https_port) and _accepts(http_port)
+        return _accepts(https_port, address) and _accepts(http_port, address)
 
     try:
         wait_for(listening, "nginx listening", NGINX_START_TIMEOUT, every=0.1)
@@ -285,7 +295,7 @@ class ProxiedPage(Page):
             HTTPRequest(url, headers=headers, request_timeout=KERNEL_REPLY_TIMEOUT, ssl_options=front.context()),
             subprotocols=[WS_PROTOCOL], max_message_size=64 * 1024 * 1024,
             compression_options={} if compression else None,
-            resolver=OverrideResolver(DefaultLoopResolver(), {front.domain: HOST}),
+            resolver=OverrideResolver(DefaultLoopResolver(), {front.domain: front.address}),
         ), KERNEL_REPLY_TIMEOUT)
         assert self.ws.selected_subprotocol == WS_PROTOCOL
         return self
@@ -298,3 +308,22 @@ class ProxiedPage(Page):
             headers={"X-XSRFToken": token, **self.cookie_header(), "Content-Type": "application/x-www-form-urlencoded"},
             body=f"_xsrf={token}".encode())
         return status
+
+
+@contextmanager
+def course_behind_nginx(folder: Path, domain: str, **nginx_options):
+    """(server, nginx): ``advocacy-lab serve`` as the recipe starts it (trusting nginx, answering to
+    ``domain``), its lessons' kernels warm, and nginx with the recipe's site in front; both stopped after."""
+    from server_support import pools_warm, start_server, stop_server
+
+    server = start_server(folder, args=["--trusted-proxy", "127.0.0.1", "--hostname", domain], ready=pools_warm)
+    try:
+        front = start_nginx(folder / "prefix", server.port, domain, **nginx_options)
+    except BaseException:
+        stop_server(server)
+        raise
+    try:
+        yield server, front
+    finally:
+        stop_nginx(front)
+        stop_server(server)

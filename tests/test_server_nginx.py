@@ -23,8 +23,8 @@ from tornado.httpclient import HTTPClientError
 
 from advocacy_lab.core.catalogue import text
 from advocacy_lab.server.caps import RETRY_AFTER
-from nginx_support import ProxiedPage, nginx_binary, start_nginx, stop_nginx
-from server_support import pools_warm, request, start_server, stop_server, wait_for
+from nginx_support import ProxiedPage, course_behind_nginx, nginx_binary
+from server_support import request, wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -49,18 +49,8 @@ def per_client_cap() -> int:
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory):
     """(server, nginx): the server as the recipe starts it, nginx with the recipe's site in front."""
-    folder = tmp_path_factory.mktemp("nginx")
-    server = start_server(folder, args=["--trusted-proxy", "127.0.0.1", "--hostname", DOMAIN], ready=pools_warm)
-    try:
-        front = start_nginx(folder / "prefix", server.port, DOMAIN)
-    except BaseException:
-        stop_server(server)
-        raise
-    try:
+    with course_behind_nginx(tmp_path_factory.mktemp("nginx"), DOMAIN) as (server, front):
         yield server, front
-    finally:
-        stop_nginx(front)
-        stop_server(server)
 
 
 def test_a_page_and_its_kernel_websocket_work_through_nginx_over_tls(proxied):
