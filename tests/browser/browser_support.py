@@ -106,3 +106,18 @@ def make_module_04_speak(page, post: str, *, feedback_shows: str = "X (Twitter)"
         radios = questions.nth(i).locator("input[type=radio]")
         (radios.first if answer == "first" else radios.last).check()
     expect(page.locator(".al-quiz-feedback").first).not_to_be_empty(timeout=UPDATE_TIMEOUT_MS)
+
+
+#: axe-core's impacts that fail a page (the project's standard: no serious or critical violation).
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def blocking_violations(page) -> list[str]:
+    """axe-core's (axe-playwright-python) serious and critical violations on ``page``, one line per element."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']} {node['html'][:160]}"
+        for v in Axe().run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS
+        for node in v["nodes"]
+    ]

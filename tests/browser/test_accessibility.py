@@ -10,28 +10,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from browser_support import PAGES as COURSE_PAGES, UPDATE_TIMEOUT_MS, make_module_04_speak
+from browser_support import PAGES as COURSE_PAGES, UPDATE_TIMEOUT_MS, blocking_violations, make_module_04_speak
 
 pytestmark = pytest.mark.browser
 
 MODULE = "04-campaign-message.ipynb"
 #: Every page of the course and its main control, from the course outline (not a table kept here).
 PAGES = COURSE_PAGES
-BLOCKING = ("serious", "critical")
-
-
-def blocking_violations(page) -> list[str]:
-    """axe-core's serious and critical violations, one line per element."""
-    results = Axe().run(page)
-    found = []
-    for violation in results.response["violations"]:
-        if violation["impact"] in BLOCKING:
-            for node in violation["nodes"]:
-                found.append(f"{violation['id']} ({violation['impact']}): {node['target']} {node['html'][:160]}")
-    return found
 
 
 def settle(page) -> None:

@@ -7,22 +7,16 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from advocacy_lab.core.catalogue import text
 from advocacy_lab.server.lesson_page import page_titles
+from browser_support import blocking_violations
 from server_support import start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 MISSING = "/voila/render/no-such-module.ipynb"
-
-
-def serious_axe_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']})" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 def test_a_404_in_vietnamese_fits_a_phone_and_passes_axe(browser, server_url):
@@ -51,7 +45,7 @@ def test_a_404_in_vietnamese_fits_a_phone_and_passes_axe(browser, server_url):
         assert link.evaluate("a => getComputedStyle(a).color") == course_link
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow}px wider than a 390px phone"
-        assert serious_axe_violations(page) == []
+        assert blocking_violations(page) == []
         # The link leads to the course's start, still in Vietnamese.
         link.click()
         page.wait_for_url("**/voila/render/00-start-here.ipynb?lang=vi", wait_until="domcontentloaded", timeout=90_000)

@@ -21,12 +21,11 @@ import signal
 
 import psutil
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from advocacy_lab.core.text import MAX_FIELD_CHARS
-from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, open_notebook
-from conftest import stop_server
+from browser_support import APP_TIMEOUT_MS, UPDATE_TIMEOUT_MS, blocking_violations, open_notebook
+from server_support import stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -45,16 +44,6 @@ POST = "Hãy ký kiến nghị: clean air for every school by 30 June. #CleanAir
 SOLUTION_OFFLINE = "The People's Committee publishes air readings outside every school <b>now</b>."
 ASK_OFFLINE = "Sign the petition by 30 June, written while offline."
 URL_OFFLINE = "https://example.org/clean-air"
-
-
-def blocking_violations(page) -> list[str]:
-    """axe-core's serious and critical violations (as in test_accessibility.py)."""
-    return [
-        f"{v['id']} ({v['impact']}): {node['target']} {node['html'][:160]}"
-        for v in Axe().run(page).response["violations"]
-        if v["impact"] in ("serious", "critical")
-        for node in v["nodes"]
-    ]
 
 
 def open_module(page, base_url: str):

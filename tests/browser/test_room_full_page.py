@@ -7,10 +7,10 @@ it is drawn here from that function in each catalogue language.
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from advocacy_lab.core.catalogue import languages, text
 from advocacy_lab.server.caps import room_full_page
+from browser_support import blocking_violations
 
 pytestmark = pytest.mark.browser
 
@@ -28,12 +28,6 @@ def test_room_full_page_fits_a_phone_and_passes_axe(browser, lang):
         # Nothing wider than the screen: no sideways scrolling on a phone.
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow}px wider than a 390px phone"
-        results = Axe().run(page)
-        serious = [
-            f"{v['id']} ({v['impact']})"
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == []
+        assert blocking_violations(page) == []
     finally:
         context.close()

@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from advocacy_lab.assignment import campaign_message
 from advocacy_lab.course import nbgrader_env, release_exercises
 from assignment_support import SOLUTION_LINK, answer_through_widgets, nbgrader, submit
-from browser_support import ROOT, http_get
+from browser_support import ROOT, blocking_violations, http_get
 from server_support import advocacy_lab_command, free_port, wait_for
 
 pytestmark = pytest.mark.browser
@@ -31,17 +31,6 @@ MESSAGE = campaign_message.ASSIGNMENT
 WRITTEN = "message_box_own_coalition"
 PHONE = {"width": 390, "height": 844}
 HOSTILE_POST = "Write to binh@example.org or @binh_ng <b>now</b> & sign: https://example.org/petition/binh"
-def blocking_violations(page) -> list[str]:
-    """axe-core's serious and critical violations, one line per element (as tests/browser/test_accessibility.py)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    return [
-        f"{v['id']} ({v['impact']}): {node['target']}"
-        for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")
-        for node in v["nodes"]
-    ]
-
-
 ROSTER = [
     {"id": "an", "name": "Nguyễn Văn An", "organisation": "Green Hanoi", "language": "en"},
     {"id": "binh", "name": "Trần Thị Bình", "organisation": "Youth & Co", "language": "vi"},

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import APP_TIMEOUT_MS
-from test_accessibility import blocking_violations
+from browser_support import blocking_violations
 
 pytestmark = pytest.mark.browser
 
